@@ -1,0 +1,28 @@
+"""The Python API: the same machinery the CLI uses, for notebooks and scripts."""
+
+from __future__ import annotations
+
+from .compile import Objective
+from .problem import Problem, build_problem
+from .result import Result
+from .solve import compile_problem, solve
+
+
+def objective(expr: str, variables: list[str] | None = None, params: dict | None = None) -> Objective:
+    """The compiled, counted objective of ``expr``: ``.fun``, ``.grad``, ``.hess``, ``.counts``."""
+    return compile_problem(build_problem(expr, variables=variables, params=params))
+
+
+def minimize(expr_or_problem: str | Problem, x0=None, method: str = "all", *, variables=None, params=None,
+             bounds=None, constraints=None, **options) -> list[Result]:
+    """Run ``method`` ('all', a name, or a comma list) from ``x0``; one Result per method run."""
+    if isinstance(expr_or_problem, Problem):
+        problem = expr_or_problem
+        if x0 is not None:
+            from .problem import _vector
+            problem.starts = [_vector(x0, problem.variables, "x0")]
+    else:
+        problem = build_problem(expr_or_problem, variables=variables, params=params, x0=x0, bounds=bounds,
+                                constraints=constraints)
+    results, _ = solve(problem, method, **options)
+    return results

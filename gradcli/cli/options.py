@@ -1,0 +1,69 @@
+"""Options several commands share, and their parsing into plain Python values."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import GradcliError
+
+
+def numbers(text: str, what: str) -> list[float]:
+    """'1.3' or '-1.2,1' (spaces allowed) → floats; read with float(), never evaluated."""
+    out = []
+    for i, part in enumerate(text.replace(" ", "").split(",")):
+        try:
+            out.append(float(part))
+        except ValueError:
+            raise GradcliError(f"{what}: '{part}' (item {i + 1} of '{text}') is not a number; "
+                               f"write numbers separated by commas, e.g. {what} -1.2,1") from None
+    return out
+
+
+def point(text: str, what: str):
+    """A point as 'x=1,y=2' (a dict by name) or '1,2' (a list in variable order)."""
+    if "=" not in text:
+        return numbers(text, what)
+    out = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if not name.strip() or not value.strip():
+            raise GradcliError(f"{what}: '{part}' should be NAME=NUMBER, e.g. {what} x=1,y=2")
+        out[name.strip()] = numbers(value, f"{what} {name.strip()}")[0]
+    return out
+
+
+def params(items: tuple[str, ...]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise GradcliError(f"--param '{item}': write NAME=NUMBER, e.g. --param a=1")
+        out[name.strip()] = numbers(value, f"--param {name.strip()}")[0]
+    return out
+
+
+def bounds(items: tuple[str, ...]) -> dict[str, tuple]:
+    """'x=-5:5', 'x=:3' (no lower bound), 'x=0:' (no upper bound)."""
+    out = {}
+    for item in items:
+        name, eq, rng = item.partition("=")
+        lo, colon, hi = rng.partition(":")
+        if not eq or not colon or not name.strip():
+            raise GradcliError(f"--bounds '{item}': write NAME=LO:HI, e.g. --bounds x=-5:5 (leave a side empty "
+                               "for no bound: x=0:)")
+        out[name.strip()] = tuple(None if not v.strip() else numbers(v, f"--bounds {name.strip()}")[0]
+                                  for v in (lo, hi))
+    return out
+
+
+def variables(text: str | None) -> list[str] | None:
+    return None if text is None else [v.strip() for v in text.split(",") if v.strip()]
+
+
+def expression_options(f):
+    """--vars and --param: how an expression's symbols are read."""
+    f = click.option("--param", "param", multiple=True, metavar="NAME=VALUE",
+                     help="A named constant substituted before differentiation (repeatable), e.g. --param a=1.")(f)
+    f = click.option("--vars", "vars_", metavar="X,Y,...",
+                     help="The variables, in this order (default: every free symbol, natural sort: x2 before x10).")(f)
+    return f

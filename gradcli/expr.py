@@ -1,0 +1,360 @@
+"""Safe parsing of the expression language into SymPy.
+
+User text is parsed by Python's ``ast`` (which only builds a tree, never runs anything); every node is
+checked against a whitelist and the SymPy expression is built from the checked tree by hand. Nothing
+the user typed ever reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import sys
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import ExpressionError
+
+# Limits, named in every error that hits them (see README "Limits").
+MAX_LENGTH = 200_000          # characters: a sum of ~10 000 terms fits, a megabyte does not
+MAX_DEPTH = 100               # nesting of operations that cannot be flattened (f(g(h(...))), a**(b**c))
+MAX_EXPONENT = 1000           # |n| in a**n: beyond it symbolic work and float evaluation explode
+MAX_LITERAL_DIGITS = 30       # digits in one number literal
+MAX_NUMBER_DIGITS = 400       # digits of a constant computed from literals (2**1000 has 302)
+
+FUNCTIONS: dict[str, tuple[object, tuple[int, int]]] = {
+    # name: (SymPy builder, (min args, max args))
+    "exp": (sp.exp, (1, 1)),
+    "log": (sp.log, (1, 2)),
+    "ln": (sp.log, (1, 1)),
+    "sqrt": (sp.sqrt, (1, 1)),
+    "sin": (sp.sin, (1, 1)),
+    "cos": (sp.cos, (1, 1)),
+    "tan": (sp.tan, (1, 1)),
+    "asin": (sp.asin, (1, 1)),
+    "acos": (sp.acos, (1, 1)),
+    "atan": (sp.atan, (1, 1)),
+    "atan2": (sp.atan2, (2, 2)),
+    "sinh": (sp.sinh, (1, 1)),
+    "cosh": (sp.cosh, (1, 1)),
+    "tanh": (sp.tanh, (1, 1)),
+    "abs": (sp.Abs, (1, 1)),
+    "sign": (sp.sign, (1, 1)),
+    "min": (sp.Min, (2, 64)),
+    "max": (sp.Max, (2, 64)),
+    "erf": (sp.erf, (1, 1)),
+}
+CONSTANTS = {"pi": sp.pi, "E": sp.E}
+ALLOWED = ("numbers, variables, + - * / ** ^, parentheses and the functions "
+           + " ".join(FUNCTIONS) + "; constants pi E")
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_LOOKALIKES = {"−": "-", "×": "*", "·": "*", "÷": "/", "–": "-", "—": "-", "′": "'", "²": "**2", "³": "**3",
+               "（": "(", "）": ")", "，": ","}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An objective as SymPy sees it, with the names the user wrote."""
+
+    expr: sp.Expr
+    names: tuple[str, ...]          # free variable names, natural-sorted
+
+
+def natural_key(name: str):
+    """x2 before x10: digits compare as numbers."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.findall(r"\d+|\D+", name)]
+
+
+def _to_python_source(text: str) -> tuple[str, list[int]]:
+    """Replace ``^`` by ``**`` and keep a map from new column to original column."""
+    out, where = [], []
+    for i, ch in enumerate(text):
+        if ch == "^":
+            out.append("**")
+            where += [i, i]
+        else:
+            out.append(ch)
+            where.append(i)
+    where.append(len(text))
+    return "".join(out), where
+
+
+def _check_characters(text: str) -> None:
+    for i, ch in enumerate(text):
+        if ch in _LOOKALIKES:
+            raise ExpressionError(text, i, f"'{ch}' (U+{ord(ch):04X}) is not ASCII: write '{_LOOKALIKES[ch]}' instead")
+        if ord(ch) > 127:
+            raise ExpressionError(text, i, f"character '{ch}' (U+{ord(ch):04X}) is not allowed; use ASCII only: {ALLOWED}")
+        if ch in "\"'":
+            raise ExpressionError(text, i, "strings are not allowed; " + ALLOWED)
+
+
+def parse_tree(text: str, what: str = "expression") -> tuple[ast.AST, list[int]]:
+    """Parse to a Python AST, with the limits checked first. Returns the tree and the column map."""
+    if not isinstance(text, str):
+        raise ExpressionError(str(text), None, f"the {what} must be a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(text[:60], None, f"the {what} is {len(text)} characters long; the limit is "
+                              f"{MAX_LENGTH} (MAX_LENGTH). Write it with fewer terms")
+    if not text.strip():
+        raise ExpressionError(text, None, f"the {what} is empty; write a formula such as x**2 - 4*x + 8")
+    _check_characters(text)
+    source, where = _to_python_source(text)
+    old_limit = sys.getrecursionlimit()
+    try:
+        # CPython builds the tree recursively: a sum of n terms is n levels deep. MAX_LENGTH bounds n,
+        # and a chain of 100 000 terms was measured to fit the default 8 MiB C stack.
+        sys.setrecursionlimit(max(old_limit, MAX_LENGTH + 1000))
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
+        col = where[min(max(offset, 0), len(where) - 1)]
+        msg = (exc.msg or "invalid syntax").split(" (", 1)[0]
+        if "nested" in msg or "too many" in msg:
+            msg += f" (limit of Python's parser; the nesting limit here is {MAX_DEPTH})"
+        raise ExpressionError(text, col, f"{msg}; allowed: {ALLOWED}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(text, None, f"cannot read the {what}: {str(exc).splitlines()[0][:120]}") from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+    lead = len(source) - len(source.lstrip())
+    return tree, [where[min(i + lead, len(where) - 1)] for i in range(len(source) + 1)]
+
+
+class _Builder:
+    """Turns a checked AST into SymPy, iteratively (no recursion limit) and flattening + and *."""
+
+    def __init__(self, text: str, where: list[int], params: dict[str, sp.Expr], functions=None):
+        self.text = text
+        self.where = where
+        self.params = params
+        self.functions = functions or FUNCTIONS
+        self.symbols: dict[str, sp.Symbol] = {}
+
+    def col(self, node: ast.AST) -> int | None:
+        off = getattr(node, "col_offset", None)
+        if off is None:
+            return None
+        # ast offsets count UTF-8 bytes; input is ASCII by now, so bytes are characters
+        return self.where[min(off, len(self.where) - 1)]
+
+    def fail(self, node: ast.AST, message: str):
+        raise ExpressionError(self.text, self.col(node), message)
+
+    # --- leaves -------------------------------------------------------------------------------
+    def constant(self, node: ast.Constant):
+        v = node.value
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.fail(node, f"{type(v).__name__} constants are not allowed; {ALLOWED}")
+        if isinstance(v, int):
+            if len(str(abs(v))) > MAX_LITERAL_DIGITS:
+                self.fail(node, f"number literal has more than {MAX_LITERAL_DIGITS} digits (MAX_LITERAL_DIGITS)")
+            return sp.Integer(v)
+        if not math.isfinite(v):
+            self.fail(node, "number literal is not finite")
+        return sp.Float(repr(v))
+
+    def name(self, node: ast.Name):
+        n = node.id
+        if n in CONSTANTS:
+            return CONSTANTS[n]
+        if n in self.params:
+            return self.params[n]
+        if n in self.functions:
+            self.fail(node, f"'{n}' is a function: call it as {n}(...)")
+        if not _NAME.match(n):
+            self.fail(node, f"name '{n}' is not allowed: variable names are letters, digits and _ "
+                            "(starting with a letter)")
+        if n not in self.symbols:
+            self.symbols[n] = sp.Symbol(n, real=True)
+        return self.symbols[n]
+
+    # --- the walk -----------------------------------------------------------------------------
+    def build(self, root: ast.AST) -> sp.Expr:
+        # post-order with an explicit stack; + - chains and * chains are collected in one go so a sum
+        # of thousands of terms costs one Add, not thousands of nested ones.
+        done: dict[int, object] = {}
+        stack: list[tuple[ast.AST, int, bool]] = [(root, 0, False)]
+        while stack:
+            node, depth, expanded = stack.pop()
+            if depth > MAX_DEPTH:
+                self.fail(node, f"expression nested more than {MAX_DEPTH} levels deep (MAX_DEPTH); simplify it")
+            kids = self.children(node)
+            if not expanded:
+                stack.append((node, depth, True))
+                for child, flat in kids:
+                    stack.append((child, depth if flat else depth + 1, False))
+                continue
+            done[id(node)] = self.combine(node, done)
+            for child, _ in kids:
+                done.pop(id(child), None)
+        return done[id(root)]
+
+    def chain(self, node: ast.AST, ops: tuple[type, ...]) -> list[tuple[ast.AST, type | None]]:
+        """Operands of a left-nested chain of ``ops``, each with the operator in front of it."""
+        out, cur = [], node
+        while isinstance(cur, ast.BinOp) and isinstance(cur.op, ops):
+            out.append((cur.right, type(cur.op)))
+            cur = cur.left
+        out.append((cur, None))
+        out.reverse()
+        return out
+
+    def children(self, node: ast.AST) -> list[tuple[ast.AST, bool]]:
+        if isinstance(node, ast.Expression):
+            return [(node.body, True)]
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, (ast.Add, ast.Sub)):
+                return [(n, True) for n, _ in self.chain(node, (ast.Add, ast.Sub))]
+            if isinstance(node.op, (ast.Mult, ast.Div)):
+                return [(n, True) for n, _ in self.chain(node, (ast.Mult, ast.Div))]
+            if isinstance(node.op, ast.Pow):
+                return [(node.left, False), (node.right, False)]
+            self.fail(node, f"operator '{_OPS.get(type(node.op), type(node.op).__name__)}' is not allowed; {ALLOWED}")
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, (ast.USub, ast.UAdd)):
+                return [(node.operand, False)]
+            self.fail(node, f"operator '{_OPS.get(type(node.op), type(node.op).__name__)}' is not allowed; {ALLOWED}")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name):
+                self.fail(node, f"only calls of the named functions are allowed; {ALLOWED}")
+            fname = node.func.id
+            if fname not in self.functions:
+                import difflib
+                near = difflib.get_close_matches(fname, list(self.functions), n=1)
+                hint = f" (did you mean {near[0]}?)" if near else ""
+                self.fail(node, f"unknown function '{fname}'{hint}; allowed: " + " ".join(self.functions))
+            if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+                self.fail(node, f"{fname}() takes plain arguments only, no keywords or *args")
+            lo, hi = self.functions[fname][1]
+            if not lo <= len(node.args) <= hi:
+                want = str(lo) if lo == hi else f"{lo} to {hi}"
+                self.fail(node, f"{fname}() takes {want} argument{'s' if hi > 1 else ''}, got {len(node.args)}")
+            return [(a, False) for a in node.args]
+        if isinstance(node, (ast.Constant, ast.Name)):
+            return []
+        self.fail(node, f"{_describe(node)} is not allowed; {ALLOWED}")
+
+    def combine(self, node: ast.AST, done: dict[int, object]):
+        if isinstance(node, ast.Expression):
+            return done[id(node.body)]
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            v = done[id(node.operand)]
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Call):
+            fn = self.functions[node.func.id][0]
+            return self.call(node, fn, [done[id(a)] for a in node.args])
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            terms = [done[id(n)] if op is not ast.Sub else -done[id(n)]
+                     for n, op in self.chain(node, (ast.Add, ast.Sub))]
+            return sp.Add(*terms)
+        if isinstance(node.op, (ast.Mult, ast.Div)):
+            num, den = [], []
+            for n, op in self.chain(node, (ast.Mult, ast.Div)):
+                (den if op is ast.Div else num).append(done[id(n)])
+            out = sp.Mul(*num)
+            if den:
+                out = out / sp.Mul(*den)
+            return out
+        return self.power(node, done[id(node.left)], done[id(node.right)])
+
+    def call(self, node, fn, args):
+        try:
+            return fn(*args)
+        except (TypeError, ValueError) as exc:
+            self.fail(node, f"{node.func.id}(): {exc}")
+
+    def power(self, node, base, exponent):
+        if exponent.is_Number:
+            if abs(exponent) > MAX_EXPONENT:
+                self.fail(node.right, f"exponent {_short(exponent)} is larger than {MAX_EXPONENT} (MAX_EXPONENT)")
+            if base.is_Number and base != 0 and exponent.is_Integer:
+                digits = abs(float(exponent)) * math.log10(max(abs(float(base)), 1 / max(abs(float(base)), 1e-300)))
+                if digits > MAX_NUMBER_DIGITS:
+                    self.fail(node, f"{_short(base)}**{_short(exponent)} has about {digits:.0f} digits; "
+                                    f"the limit is {MAX_NUMBER_DIGITS} (MAX_NUMBER_DIGITS)")
+        elif not exponent.free_symbols and exponent.is_number:
+            val = complex(exponent.evalf(15))
+            if abs(val) > MAX_EXPONENT:
+                self.fail(node.right, f"exponent {val.real:.3g} is larger than {MAX_EXPONENT} (MAX_EXPONENT)")
+        return base ** exponent
+
+
+_OPS = {ast.BitXor: "^", ast.BitAnd: "&", ast.BitOr: "|", ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@",
+        ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
+
+
+def _describe(node: ast.AST) -> str:
+    kinds = {ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "lambda",
+             ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension", ast.SetComp: "a comprehension",
+             ast.DictComp: "a comprehension", ast.Compare: "a comparison", ast.BoolOp: "and/or",
+             ast.IfExp: "if/else", ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict", ast.Set: "a set",
+             ast.JoinedStr: "a string", ast.NamedExpr: "':='", ast.Starred: "'*'", ast.Await: "await",
+             ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "a slice"}
+    return kinds.get(type(node), type(node).__name__)
+
+
+def _short(v) -> str:
+    s = str(v)
+    return s if len(s) <= 20 else s[:17] + "..."
+
+
+def parse_params(items: dict[str, object] | None) -> dict[str, sp.Expr]:
+    """Named constants: numbers only (strings are read with float(), never evaluated)."""
+    out: dict[str, sp.Expr] = {}
+    for name, value in (items or {}).items():
+        if not isinstance(name, str) or not _NAME.match(name) or name in FUNCTIONS or name in CONSTANTS:
+            raise ExpressionError(str(name), None, f"parameter name '{name}' is not a valid name")
+        if isinstance(value, bool):
+            raise ExpressionError(str(value), None, f"parameter {name} must be a number, got {value}")
+        try:
+            num = float(value)
+        except (TypeError, ValueError):
+            raise ExpressionError(str(value), None, f"parameter {name} must be a number, got '{value}'") from None
+        if not math.isfinite(num):
+            raise ExpressionError(str(value), None, f"parameter {name} must be finite, got {value}")
+        out[name] = sp.Integer(int(num)) if num.is_integer() and abs(num) < 1e15 else sp.Float(repr(num))
+    return out
+
+
+def parse(text: str, params: dict[str, object] | None = None, what: str = "expression") -> Parsed:
+    """Parse an objective: the SymPy expression and its variable names in natural order."""
+    tree, where = parse_tree(text, what)
+    builder = _Builder(text, where, parse_params(params))
+    try:
+        expr = builder.build(tree)
+    except RecursionError:
+        raise ExpressionError(text, None, f"the {what} is too deeply nested (MAX_DEPTH {MAX_DEPTH})") from None
+    expr = sp.sympify(expr) if not isinstance(expr, sp.Basic) else expr
+    names = tuple(sorted((s.name for s in expr.free_symbols), key=natural_key))
+    return Parsed(expr, names)
+
+
+_RELATIONS = {ast.LtE: "<=", ast.GtE: ">=", ast.Eq: "=="}
+
+
+def parse_relation(text: str, params: dict[str, object] | None = None) -> tuple[str, sp.Expr]:
+    """A constraint 'lhs OP rhs' with OP one of <= >= ==, as SciPy wants it: ('ineq', g) meaning g >= 0,
+    or ('eq', h) meaning h == 0."""
+    tree, where = parse_tree(text, "constraint")
+    body = tree.body
+    if not isinstance(body, ast.Compare) or len(body.ops) != 1 or type(body.ops[0]) not in _RELATIONS:
+        col = where[min(getattr(body, "col_offset", 0), len(where) - 1)]
+        raise ExpressionError(text, col, "a constraint needs exactly one of <=, >=, == between two expressions, "
+                                         "e.g. x + y <= 1")
+    builder = _Builder(text, where, parse_params(params))
+    lhs = builder.build(ast.Expression(body.left))
+    rhs = builder.build(ast.Expression(body.comparators[0]))
+    op = _RELATIONS[type(body.ops[0])]
+    if op == "<=":
+        return "ineq", sp.sympify(rhs - lhs)
+    if op == ">=":
+        return "ineq", sp.sympify(lhs - rhs)
+    return "eq", sp.sympify(lhs - rhs)

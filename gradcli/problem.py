@@ -1,0 +1,139 @@
+"""What to minimize: pure data, validated on entry, the same whether it came from flags or a file."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .errors import ProblemError
+from .expr import natural_key, parse, parse_relation
+
+
+@dataclass
+class Solution:
+    """The published answer a run is judged against."""
+
+    f: float
+    x: list[float] | None = None
+    tol: float | None = None
+
+
+@dataclass
+class Problem:
+    name: str
+    objective: str                                  # the text as the user wrote it
+    expr: sp.Expr
+    variables: tuple[str, ...]
+    symbols: tuple[sp.Symbol, ...]
+    starts: list[list[float]] = field(default_factory=list)
+    bounds: list[tuple[float, float]] | None = None  # one (lo, hi) per variable; ±inf for open sides
+    constraints: list[tuple[str, str, sp.Expr]] = field(default_factory=list)  # (kind, text, g)
+    params: dict[str, float] = field(default_factory=dict)
+    gradient: list[str] | None = None
+    solution: Solution | None = None
+    source: str = ""
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.variables)
+
+    @property
+    def x0(self) -> list[float] | None:
+        return self.starts[0] if self.starts else None
+
+    @property
+    def has_bounds(self) -> bool:
+        return self.bounds is not None and any(math.isfinite(v) for b in self.bounds for v in b)
+
+    @property
+    def finite_bounds(self) -> bool:
+        return self.bounds is not None and all(math.isfinite(v) for b in self.bounds for v in b)
+
+
+def build_problem(objective: str, *, variables: list[str] | None = None, params: dict | None = None,
+                  x0=None, starts=None, bounds: dict[str, tuple] | None = None,
+                  constraints: list[str] | None = None, name: str = "expression", **meta) -> Problem:
+    """Check and assemble a problem; every error names the field that is wrong."""
+    parsed = parse(objective, params)
+    names = _variables(parsed.names, variables, objective)
+    symbols = tuple(sp.Symbol(v, real=True) for v in names)
+    cons = []
+    for text in constraints or []:
+        kind, g = parse_relation(text, params)
+        extra = sorted({s.name for s in g.free_symbols} - set(names), key=natural_key)
+        if extra:
+            raise ProblemError(f"constraint '{text}': {', '.join(extra)} is not a variable of the objective "
+                               f"({', '.join(names)}); add it with --vars or fix the name")
+        cons.append((kind, text, g))
+    problem = Problem(name=name, objective=objective, expr=parsed.expr, variables=names, symbols=symbols,
+                      constraints=cons, params={k: float(v) for k, v in (params or {}).items()}, **meta)
+    all_starts = ([x0] if x0 is not None else []) + list(starts or [])
+    problem.starts = [_vector(s, names, "x0") for s in all_starts]
+    problem.bounds = _bounds(bounds, names) if bounds else None
+    return problem
+
+
+def _variables(found: tuple[str, ...], given: list[str] | None, text: str) -> tuple[str, ...]:
+    if given is None:
+        if not found:
+            raise ProblemError(f"the objective '{text}' has no variables: it is a constant, nothing to minimize")
+        return found
+    given = [g.strip() for g in given if g.strip()]
+    dup = {g for g in given if given.count(g) > 1}
+    if dup:
+        raise ProblemError(f"variables: {', '.join(sorted(dup))} listed twice")
+    missing = [f for f in found if f not in given]
+    if missing:
+        raise ProblemError(f"variables: the objective uses {', '.join(missing)} but the variables given are "
+                           f"{', '.join(given)}; add it, or pass it as a constant with --param {missing[0]}=VALUE")
+    if not given:
+        raise ProblemError("variables: none given")
+    return tuple(given)
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool):
+        raise ProblemError(f"{what}: expected a number, got {value}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ProblemError(f"{what}: expected a number, got '{value}'") from None
+    if not math.isfinite(v):
+        raise ProblemError(f"{what}: expected a finite number, got {value}")
+    return v
+
+
+def _vector(value, names: tuple[str, ...], what: str) -> list[float]:
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in names]
+        if unknown:
+            raise ProblemError(f"{what}: {unknown[0]} is not a variable ({', '.join(names)})")
+        missing = [k for k in names if k not in value]
+        if missing:
+            raise ProblemError(f"{what}: no value for {', '.join(missing)}")
+        return [_number(value[k], f"{what}.{k}") for k in names]
+    if not isinstance(value, (list, tuple)):
+        value = [value]
+    if len(value) != len(names):
+        raise ProblemError(f"{what}: {len(value)} value{'s' if len(value) != 1 else ''} for {len(names)} "
+                           f"variable{'s' if len(names) != 1 else ''} ({', '.join(names)}); give one per variable")
+    return [_number(v, f"{what}[{i}]") for i, v in enumerate(value)]
+
+
+def _bounds(spec: dict[str, tuple], names: tuple[str, ...]) -> list[tuple[float, float]]:
+    out = [(-math.inf, math.inf)] * len(names)
+    for key, pair in spec.items():
+        if key not in names:
+            raise ProblemError(f"bounds: {key} is not a variable ({', '.join(names)})")
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ProblemError(f"bounds.{key}: expected [lo, hi], got {pair!r}")
+        lo = -math.inf if pair[0] is None else _number(pair[0], f"bounds.{key} lower")
+        hi = math.inf if pair[1] is None else _number(pair[1], f"bounds.{key} upper")
+        if lo > hi:
+            raise ProblemError(f"bounds.{key}: lower bound {lo:g} is above upper bound {hi:g}; swap them")
+        out[names.index(key)] = (lo, hi)
+    return out

@@ -1,0 +1,1 @@
+"""Solvers: one algorithm per entry, each returning a Result and never printing."""

@@ -1,0 +1,148 @@
+"""Every method gradcli knows, as small entries with capabilities and a lazy import path.
+
+Nothing here imports SciPy: listing methods or resolving a name is cheap. A solver module is
+imported only when one of its methods runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass, field
+
+from ..errors import GradcliError
+
+
+@dataclass(frozen=True)
+class SolverSpec:
+    """One method: what it is, what it needs, where it lives."""
+
+    name: str                         # canonical name users type (lower case)
+    label: str                        # how reports show it
+    family: str                       # scipy-local, scipy-scalar, scipy-global, gd
+    target: str                       # "module:function" run(spec, objective, x0, settings) -> Result
+    aliases: tuple[str, ...] = ()
+    needs_grad: bool = False
+    needs_hess: bool = False          # Hessian or Hessian-vector products
+    bounds: str = "no"                # "no", "yes" (honours them), "required" (finite on every variable)
+    constraints: bool = False
+    scalar_only: bool = False         # one variable only
+    options: tuple[tuple[str, str], ...] = ()   # (option, what it does) beyond the common ones
+    note: str = ""
+
+    def runner(self):
+        module, func = self.target.split(":")
+        return getattr(importlib.import_module(module), func)
+
+    def applicable(self, problem) -> str | None:
+        """None when the method can solve ``problem`` as given, else the reason it cannot."""
+        if self.scalar_only and problem.n != 1:
+            return f"one variable only (this problem has {problem.n})"
+        if self.bounds == "required" and not problem.finite_bounds:
+            return "needs finite bounds on every variable (--bounds)"
+        if self.bounds == "no" and problem.has_bounds:
+            return "cannot honour bounds"
+        if problem.constraints and not self.constraints:
+            return "cannot honour constraints"
+        return None
+
+
+@dataclass
+class Registry:
+    """Name → spec, with aliases; a duplicate name is an error, never a silent override."""
+
+    specs: dict[str, SolverSpec] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    def add(self, spec: SolverSpec) -> None:
+        for key in (spec.name, *spec.aliases):
+            k = normalize(key)
+            if k in self.names:
+                raise ValueError(f"method name {key!r} registered twice ({self.names[k]} and {spec.name})")
+            self.names[k] = spec.name
+        self.specs[spec.name] = spec
+
+    def get(self, name: str) -> SolverSpec:
+        key = normalize(name)
+        if key not in self.names:
+            near = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(self.names[n] for n in dict.fromkeys(near))}?" if near else ""
+            raise GradcliError(f"unknown method '{name}'{hint} (see `gradcli methods` for the list)")
+        return self.specs[self.names[key]]
+
+    def __iter__(self):
+        return iter(self.specs.values())
+
+
+def normalize(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+_LOCAL = "gradcli.solvers.scipy_local:run"
+_SCALAR = "gradcli.solvers.scipy_scalar:run"
+_GLOBAL = "gradcli.solvers.scipy_global:run"
+
+REGISTRY = Registry()
+for _spec in (
+    SolverSpec("nelder-mead", "Nelder-Mead", "scipy-local", _LOCAL, ("fmin", "simplex"), bounds="yes"),
+    SolverSpec("powell", "Powell", "scipy-local", _LOCAL, ("fmin_powell",), bounds="yes"),
+    SolverSpec("cg", "CG", "scipy-local", _LOCAL, ("fmin_cg",), needs_grad=True),
+    SolverSpec("bfgs", "BFGS", "scipy-local", _LOCAL, ("fmin_bfgs",), needs_grad=True),
+    SolverSpec("newton-cg", "Newton-CG", "scipy-local", _LOCAL, ("fmin_ncg",), needs_grad=True, needs_hess=True),
+    SolverSpec("l-bfgs-b", "L-BFGS-B", "scipy-local", _LOCAL, ("fmin_l_bfgs_b", "lbfgsb"), needs_grad=True,
+               bounds="yes"),
+    SolverSpec("tnc", "TNC", "scipy-local", _LOCAL, ("fmin_tnc",), needs_grad=True, bounds="yes"),
+    SolverSpec("cobyla", "COBYLA", "scipy-local", _LOCAL, ("fmin_cobyla",), bounds="yes", constraints=True,
+               note="inequality constraints only"),
+    SolverSpec("cobyqa", "COBYQA", "scipy-local", _LOCAL, (), bounds="yes", constraints=True),
+    SolverSpec("slsqp", "SLSQP", "scipy-local", _LOCAL, ("fmin_slsqp",), needs_grad=True, bounds="yes",
+               constraints=True),
+    SolverSpec("trust-constr", "trust-constr", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True,
+               bounds="yes", constraints=True),
+    SolverSpec("dogleg", "dogleg", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True,
+               note="needs a positive-definite Hessian along the way"),
+    SolverSpec("trust-ncg", "trust-ncg", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True),
+    SolverSpec("trust-krylov", "trust-krylov", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True),
+    SolverSpec("trust-exact", "trust-exact", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True),
+    SolverSpec("brent", "Brent", "scipy-scalar", _SCALAR, (), scalar_only=True),
+    SolverSpec("golden", "golden", "scipy-scalar", _SCALAR, (), scalar_only=True),
+    SolverSpec("bounded", "bounded", "scipy-scalar", _SCALAR, ("fminbound",), scalar_only=True,
+               bounds="required"),
+    SolverSpec("basinhopping", "basinhopping", "scipy-global", _GLOBAL, (), needs_grad=True, bounds="required",
+               note="L-BFGS-B local steps inside the bounds"),
+    SolverSpec("differential-evolution", "differential_evolution", "scipy-global", _GLOBAL, ("de",),
+               bounds="required"),
+    SolverSpec("dual-annealing", "dual_annealing", "scipy-global", _GLOBAL, (), bounds="required"),
+    SolverSpec("shgo", "shgo", "scipy-global", _GLOBAL, (), needs_grad=True, bounds="required"),
+    SolverSpec("direct", "DIRECT", "scipy-global", _GLOBAL, (), bounds="required"),
+):
+    REGISTRY.add(_spec)
+
+
+def resolve(method: str, problem) -> tuple[list[SolverSpec], list[tuple[SolverSpec, str]]]:
+    """The specs to run for ``--method`` (a name, a comma list, or 'all') and the ones skipped, with why.
+
+    A method named explicitly that cannot honour the problem is an error (the user asked for it);
+    'all' skips such methods and says so.
+    """
+    words = [w for w in (method or "").split(",") if w.strip()]
+    if not words:
+        raise GradcliError("--method: give a method name, a comma-separated list, or 'all'")
+    chosen: list[SolverSpec] = []
+    skipped: list[tuple[SolverSpec, str]] = []
+    for w in words:
+        if normalize(w) == "all":
+            for spec in REGISTRY:
+                why = spec.applicable(problem)
+                if why:
+                    skipped.append((spec, why))
+                elif spec not in chosen:
+                    chosen.append(spec)
+            continue
+        spec = REGISTRY.get(w)
+        why = spec.applicable(problem)
+        if why:
+            raise GradcliError(f"method {spec.name}: {why}; see `gradcli methods` for one that can")
+        if spec not in chosen:
+            chosen.append(spec)
+    return chosen, skipped
