@@ -28,4 +28,12 @@ class ExpressionError(GradcliError):
 
 
 class ProblemError(GradcliError):
-    """A problem (from the command line or a file) that cannot be solved as given."""
+    """A problem (from the command line or a file) that cannot be solved as given.
+
+    ``field`` names the part that is wrong (``x0``, ``bounds.x1``) so a file loader can add its line.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        self.reason = message
+        super().__init__(f"{field}: {message}" if field else message)

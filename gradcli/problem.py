@@ -36,6 +36,8 @@ class Problem:
     source: str = ""
     description: str = ""
     tags: list[str] = field(default_factory=list)
+    source_file: str | None = None
+    sha256: str | None = None                       # of the file's text, when it came from one
 
     @property
     def n(self) -> int:
@@ -66,13 +68,13 @@ def build_problem(objective: str, *, variables: list[str] | None = None, params:
         kind, g = parse_relation(text, params)
         extra = sorted({s.name for s in g.free_symbols} - set(names), key=natural_key)
         if extra:
-            raise ProblemError(f"constraint '{text}': {', '.join(extra)} is not a variable of the objective "
-                               f"({', '.join(names)}); add it with --vars or fix the name")
+            raise ProblemError(f"'{text}': {', '.join(extra)} is not a variable of the objective "
+                               f"({', '.join(names)}); add it to the variables or fix the name", "constraints")
         cons.append((kind, text, g))
     problem = Problem(name=name, objective=objective, expr=parsed.expr, variables=names, symbols=symbols,
                       constraints=cons, params={k: float(v) for k, v in (params or {}).items()}, **meta)
-    all_starts = ([x0] if x0 is not None else []) + list(starts or [])
-    problem.starts = [_vector(s, names, "x0") for s in all_starts]
+    labelled = ([("x0", x0)] if x0 is not None else []) + [(f"starts[{i}]", s) for i, s in enumerate(starts or [])]
+    problem.starts = [_vector(s, names, label) for label, s in labelled]
     problem.bounds = _bounds(bounds, names) if bounds else None
     return problem
 
@@ -80,30 +82,30 @@ def build_problem(objective: str, *, variables: list[str] | None = None, params:
 def _variables(found: tuple[str, ...], given: list[str] | None, text: str) -> tuple[str, ...]:
     if given is None:
         if not found:
-            raise ProblemError(f"the objective '{text}' has no variables: it is a constant, nothing to minimize")
+            raise ProblemError(f"'{text}' has no variables: it is a constant, nothing to minimize", "objective")
         return found
     given = [g.strip() for g in given if g.strip()]
     dup = {g for g in given if given.count(g) > 1}
     if dup:
-        raise ProblemError(f"variables: {', '.join(sorted(dup))} listed twice")
+        raise ProblemError(f"{', '.join(sorted(dup))} listed twice", "variables")
     missing = [f for f in found if f not in given]
     if missing:
-        raise ProblemError(f"variables: the objective uses {', '.join(missing)} but the variables given are "
-                           f"{', '.join(given)}; add it, or pass it as a constant with --param {missing[0]}=VALUE")
+        raise ProblemError(f"the objective uses {', '.join(missing)} but the variables given are "
+                           f"{', '.join(given)}; add it, or make it a parameter ({missing[0]}=VALUE)", "variables")
     if not given:
-        raise ProblemError("variables: none given")
+        raise ProblemError("none given", "variables")
     return tuple(given)
 
 
 def _number(value, what: str) -> float:
     if isinstance(value, bool):
-        raise ProblemError(f"{what}: expected a number, got {value}")
+        raise ProblemError(f"expected a number, got {value}", what)
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ProblemError(f"{what}: expected a number, got '{value}'") from None
+        raise ProblemError(f"expected a number, got '{value}'", what) from None
     if not math.isfinite(v):
-        raise ProblemError(f"{what}: expected a finite number, got {value}")
+        raise ProblemError(f"expected a finite number, got {value}", what)
     return v
 
 
@@ -111,16 +113,17 @@ def _vector(value, names: tuple[str, ...], what: str) -> list[float]:
     if isinstance(value, dict):
         unknown = [k for k in value if k not in names]
         if unknown:
-            raise ProblemError(f"{what}: {unknown[0]} is not a variable ({', '.join(names)})")
+            raise ProblemError(f"{unknown[0]} is not a variable ({', '.join(names)})", what)
         missing = [k for k in names if k not in value]
         if missing:
-            raise ProblemError(f"{what}: no value for {', '.join(missing)}")
+            raise ProblemError(f"no value for {', '.join(missing)}", what)
         return [_number(value[k], f"{what}.{k}") for k in names]
     if not isinstance(value, (list, tuple)):
         value = [value]
     if len(value) != len(names):
-        raise ProblemError(f"{what}: {len(value)} value{'s' if len(value) != 1 else ''} for {len(names)} "
-                           f"variable{'s' if len(names) != 1 else ''} ({', '.join(names)}); give one per variable")
+        raise ProblemError(f"{len(value)} value{'s' if len(value) != 1 else ''} for {len(names)} "
+                           f"variable{'s' if len(names) != 1 else ''} ({', '.join(names)}); give one per variable",
+                           what)
     return [_number(v, f"{what}[{i}]") for i, v in enumerate(value)]
 
 
@@ -128,12 +131,12 @@ def _bounds(spec: dict[str, tuple], names: tuple[str, ...]) -> list[tuple[float,
     out = [(-math.inf, math.inf)] * len(names)
     for key, pair in spec.items():
         if key not in names:
-            raise ProblemError(f"bounds: {key} is not a variable ({', '.join(names)})")
+            raise ProblemError(f"{key} is not a variable ({', '.join(names)})", "bounds")
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise ProblemError(f"bounds.{key}: expected [lo, hi], got {pair!r}")
+            raise ProblemError(f"expected [lo, hi], got {pair!r}", f"bounds.{key}")
         lo = -math.inf if pair[0] is None else _number(pair[0], f"bounds.{key} lower")
         hi = math.inf if pair[1] is None else _number(pair[1], f"bounds.{key} upper")
         if lo > hi:
-            raise ProblemError(f"bounds.{key}: lower bound {lo:g} is above upper bound {hi:g}; swap them")
+            raise ProblemError(f"lower bound {lo:g} is above upper bound {hi:g}; swap them", f"bounds.{key}")
         out[names.index(key)] = (lo, hi)
     return out

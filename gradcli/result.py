@@ -32,6 +32,8 @@ class Status(str, enum.Enum):
     """f or its gradient was nan/inf at a point the method needed."""
     INFEASIBLE = "infeasible"
     """The constraints are violated at the returned point."""
+    TIMEOUT = "time limit reached"
+    """The run overran its --timeout; it was stopped at its next evaluation."""
     FAILED = "failed"
     """The method stopped for another reason; the message says which."""
     ERROR = "error"

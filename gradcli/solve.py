@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .compile import Objective, compile_constraint
+from .errors import ProblemError
 from .problem import Problem
 from .result import Result
 from .solvers.common import Settings
-from .solvers.registry import SolverSpec, resolve
+from .solvers.registry import REGISTRY, SolverSpec, resolve
 
 
 def compile_problem(problem: Problem) -> Objective:
-    return Objective(problem.expr, problem.symbols, problem.variables)
+    """The objective and the problem's constraints, compiled once for every method and run."""
+    objective = Objective(problem.expr, problem.symbols, problem.variables)
+    objective.constraints = [compile_constraint(kind, text, g, problem.symbols)
+                             for kind, text, g in problem.constraints]
+    return objective
+
+
+def max_violation(problem: Problem, constraints, x) -> float:
+    """Largest violation of a bound or constraint at x, computed from our own functions."""
+    x = np.asarray(x, dtype=float)
+    worst = 0.0
+    if problem.bounds is not None:
+        lo, hi = np.array(problem.bounds).T
+        worst = max(worst, float(np.max(np.maximum(lo - x, 0.0))), float(np.max(np.maximum(x - hi, 0.0))))
+    for c in constraints:
+        v = c.fun(x)
+        worst = max(worst, abs(v) if c.kind == "eq" else max(-v, 0.0))
+    return worst if math.isfinite(worst) else math.inf
+
+
+def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, **settings) -> Result:
+    """One method (a registered name) from one start."""
+    spec = REGISTRY.get(method)
+    objective = objective or compile_problem(problem)
+    if not problem.starts:
+        raise ProblemError("no starting point; give one with --x0 (one number per variable: "
+                           + ", ".join(problem.variables) + ")", "x0")
+    cons = objective.constraints
+    objective.prepare(grad=True, hess=spec.needs_hess)
+    objective.counts.reset()
+    result = spec.runner()(spec, objective, problem.starts[start], Settings(bounds=problem.bounds, constraints=cons,
+                                                                            **settings))
+    if problem.bounds is not None or problem.constraints:
+        result.extra["maxcv"] = max_violation(problem, cons, result.x)
+    return result
 
 
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective: Objective | None = None,
@@ -18,15 +57,5 @@ def solve(problem: Problem, method: str = "all", *, start: int = 0, objective: O
     """Every chosen method from one start; the skipped methods come back with the reason."""
     specs, skipped = resolve(method, problem)
     objective = objective or compile_problem(problem)
-    if not problem.starts:
-        from .errors import ProblemError
-        raise ProblemError("x0: no starting point; give one with --x0 (one number per variable: "
-                           + ", ".join(problem.variables) + ")")
-    x0 = problem.starts[start]
-    cons = [compile_constraint(kind, text, g, problem.symbols) for kind, text, g in problem.constraints]
-    base = Settings(bounds=problem.bounds, constraints=cons, **settings)
-    results = []
-    for spec in specs:
-        objective.counts.reset()
-        results.append(spec.runner()(spec, objective, x0, base))
+    results = [solve_one(problem, spec.name, start=start, objective=objective, **settings) for spec in specs]
     return results, skipped

@@ -15,6 +15,8 @@ from .. import __version__
 COMMANDS = {
     "minimize": ("gradcli.cli.minimize", "Minimize an expression or a problem file with one or many methods."),
     "methods": ("gradcli.cli.methods", "List every method: family, what it needs, aliases, options."),
+    "compare": ("gradcli.cli.compare", "Run many methods on many problem files and compare them."),
+    "problems": ("gradcli.cli.problems", "List and check problem files."),
 }
 
 

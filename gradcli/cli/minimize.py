@@ -8,9 +8,9 @@ from . import options as opt
 
 
 @click.command("minimize")
-@click.argument("objective", metavar="EXPR")
-@click.option("--x0", required=True, metavar="X0", help="Start point: one number per variable, comma-separated "
-              "(e.g. --x0 -1.2,1), or by name (--x0 x=-1.2,y=1).")
+@click.argument("objective", metavar="EXPR|FILE.yaml")
+@click.option("--x0", metavar="X0", help="Start point: one number per variable, comma-separated "
+              "(e.g. --x0 -1.2,1), or by name (--x0 x=-1.2,y=1). Required for an expression; overrides a file's.")
 @click.option("--method", "-m", default="all", show_default=True, metavar="NAME[,NAME...]|all",
               help="A method or alias (see `gradcli methods`), a comma list, or 'all' (every method that can "
                    "honour the problem as given).")
@@ -29,7 +29,7 @@ from . import options as opt
 @click.pass_context
 def command(ctx, objective, x0, method, vars_, param, bounds, constraints, tol, maxiter, seed, trace, as_json,
             quiet):
-    """Minimize EXPR from X0 with one, several or all methods.
+    """Minimize EXPR (or the problem in FILE.yaml) from X0 with one, several or all methods.
 
     EXPR uses + - * / ** (or ^), parentheses, numbers, variables and the functions exp log ln sqrt sin cos
     tan asin acos atan atan2 sinh cosh tanh abs sign min max erf, constants pi and E. The gradient and
@@ -43,13 +43,12 @@ def command(ctx, objective, x0, method, vars_, param, bounds, constraints, tol, 
       gradcli minimize "(x-a)**2 + b*(y-x**2)**2" --param a=1 --param b=100 --x0 0,0 -m bfgs,cg
       gradcli minimize "x**2 + y**2" --x0 3,3 --bounds x=1:5 --method l-bfgs-b
       gradcli minimize "x**2 + y**2" --x0 0,0 --constraint "x + y >= 1" --method slsqp --json
+      gradcli minimize problems/rosenbrock.yaml --method bfgs
     """
-    from ..problem import build_problem
     from ..report import consoles, print_results, results_json
     from ..solve import solve
 
-    problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param),
-                            x0=opt.point(x0, "--x0"), bounds=opt.bounds(bounds), constraints=list(constraints))
+    problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints)
     results, skipped = solve(problem, method, tol=tol, maxiter=maxiter, seed=seed, trace=trace)
     out, _ = consoles()
     if as_json:

@@ -67,3 +67,24 @@ def expression_options(f):
     f = click.option("--vars", "vars_", metavar="X,Y,...",
                      help="The variables, in this order (default: every free symbol, natural sort: x2 before x10).")(f)
     return f
+
+
+def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constraints=(), need_x0: bool = True):
+    """EXPR or FILE.yaml plus command-line overrides → a validated Problem."""
+    from ..problem_file import is_problem_file
+    from ..problem_file import load_problem as load_file
+
+    start = None if x0 is None else point(x0, "--x0")
+    if is_problem_file(arg):
+        if vars_:
+            raise GradcliError("--vars: a problem file names its variables itself (its `variables:` field)")
+        return load_file(arg, x0=start, params=params(param), bounds=bounds_(bounds), constraints=list(constraints))
+    from ..problem import build_problem
+
+    if start is None and need_x0:
+        raise GradcliError("--x0 is required with an expression: one number per variable, e.g. --x0 -1.2,1")
+    return build_problem(arg, variables=variables(vars_), params=params(param), x0=start, bounds=bounds_(bounds),
+                         constraints=list(constraints))
+
+
+bounds_ = bounds

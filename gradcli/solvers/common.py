@@ -13,6 +13,10 @@ from ..result import Result, Status, TraceRow
 DIVERGENCE_LIMIT = -1e300   # f below this is treated as unbounded below
 
 
+class TimeLimit(Exception):
+    """Raised from inside an evaluation when a run's time budget is spent."""
+
+
 @dataclass
 class Settings:
     """Options common to all methods plus the method-specific ones in ``options``."""
@@ -101,6 +105,7 @@ def error_result(method: str, objective, x0, exc: BaseException, started: float)
     """A method that raised: recorded as an error with its message, never a crash of the run."""
     nfev, njev, nhev = objective.counts.snapshot()
     x = np.array(x0, dtype=float).ravel()
+    status = Status.TIMEOUT if isinstance(exc, TimeLimit) else Status.ERROR
+    message = str(exc) if isinstance(exc, TimeLimit) else f"{type(exc).__name__}: {exc}"[:300]
     return Result(method=method, x=x.tolist(), fun=math.nan, grad_norm=None, nit=None, nfev=nfev, njev=njev,
-                  nhev=nhev, time=time.perf_counter() - started, status=Status.ERROR,
-                  message=f"{type(exc).__name__}: {exc}"[:300])
+                  nhev=nhev, time=time.perf_counter() - started, status=status, message=message)

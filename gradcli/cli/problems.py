@@ -1,0 +1,79 @@
+"""`gradcli problems list|check`: the problem library itself."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("problems")
+def command():
+    """List and check problem files.
+
+    \b
+    Examples:
+      gradcli problems list problems/
+      gradcli problems check problems/
+    """
+
+
+@command.command("list")
+@click.argument("paths", nargs=-1, metavar="[FILE|DIR...]")
+@click.option("--tag", multiple=True, help="Only problems with this tag (repeatable: all must match).")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def list_problems(paths, tag, as_json):
+    """List problems: name, dimension, tags, known f*.
+
+    \b
+    Examples:
+      gradcli problems list
+      gradcli problems list problems/ --tag constrained
+    """
+    import json
+
+    from ..problem_file import find_files, problem_from_text, read_text
+
+    rows = []
+    for path in find_files(paths or ["problems"]):
+        p = problem_from_text(read_text(path))
+        if all(t in p.tags for t in tag):
+            rows.append({"name": p.name, "n": p.n, "tags": p.tags,
+                         "f_star": p.solution.f if p.solution else None, "file": str(path)})
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    from ..report import consoles
+    from ..report_study import problems_table
+    consoles()[0].print(problems_table(rows))
+
+
+@command.command("check")
+@click.argument("paths", nargs=-1, metavar="[FILE|DIR...]")
+@click.pass_context
+def check_problems(ctx, paths):
+    """Validate files, evaluate f and ∇f at every start and at the known solution, confirm f(x*) = f*.
+
+    Exit code 0 when every file checks, 1 when any does not, 2 when a file cannot be read.
+
+    \b
+    Examples:
+      gradcli problems check problems/
+      gradcli problems check problems/rosenbrock.yaml
+    """
+    from ..errors import GradcliError
+    from ..library_check import check_problem
+    from ..problem_file import find_files
+    from ..report import consoles
+    from ..report_study import check_table
+
+    rows = []
+    for path in find_files(paths or ["problems"]):
+        try:
+            ok, detail = check_problem(path)
+        except GradcliError as exc:
+            ok, detail = False, str(exc)
+        rows.append({"file": str(path), "ok": ok, "detail": detail})
+    out, _ = consoles()
+    out.print(check_table(rows))
+    bad = sum(not r["ok"] for r in rows)
+    out.print(f"{len(rows) - bad} of {len(rows)} problem files check", markup=False)
+    ctx.exit(1 if bad else 0)

@@ -1,0 +1,78 @@
+"""PNG plots (matplotlib, an optional extra). Plots draw what profiles computed; they compute nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import GradcliError
+from .output import write_atomic
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise GradcliError("plots need matplotlib: pip install 'gradcli[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, path, force: bool) -> None:
+    import io
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+    write_atomic(path, buf.getvalue(), force=force)
+
+
+def profile_png(profile, path: str | Path, force: bool = False) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for m in profile.methods:
+        ax.step(profile.taus, profile.rho[m], where="post", label=m, linewidth=1.8)
+    ax.set_xscale("log", base=2)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(f"τ  (within τ × the best {profile.cost} on each problem)")
+    ax.set_ylabel("share of problems solved")
+    ax.set_title(f"Performance profile (Dolan & Moré 2002), {profile.problems} problems")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=9)
+    fig.text(0.01, -0.02, "Read: higher is better; the value at τ = 1 is the share on which a method was the cheapest, "
+                          "the right end is the share it solved at all.", fontsize=8)
+    _save(fig, path, force)
+    plt.close(fig)
+
+
+def convergence_pngs(records: list[dict], folder: str | Path, force: bool = False) -> list[Path]:
+    """One PNG per problem and start: best f found against f+∇f evaluations, one line per method."""
+    plt = _pyplot()
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise GradcliError(f"{folder}: not a directory")
+    folder.mkdir(parents=True, exist_ok=True)
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        if r.get("history"):
+            groups.setdefault((r["problem"], r["start"]), []).append(r)
+    written = []
+    for (problem, start), rs in sorted(groups.items()):
+        f_star = rs[0].get("f_star")
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+        for r in rs:
+            xs = [h[0] for h in r["history"]]
+            ys = [h[1] - f_star if f_star is not None else h[1] for h in r["history"]]
+            if f_star is not None:
+                ys = [max(y, 1e-16) for y in ys]
+            ax.step(xs, ys, where="post", label=r["method"])
+        if f_star is not None:
+            ax.set_yscale("log")
+        ax.set_xlabel("f + ∇f evaluations")
+        ax.set_ylabel("best f − f*" if f_star is not None else "best f")
+        ax.set_title(f"{problem} (start {start})")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+        path = folder / f"{problem}-{start}.png"
+        _save(fig, path, force)
+        plt.close(fig)
+        written.append(path)
+    return written

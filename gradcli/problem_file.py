@@ -1,0 +1,257 @@
+"""Problem files (format 1, see README "Problem files"): safe YAML in, a validated Problem out.
+
+Files come from strangers: they are read with PyYAML's SafeLoader only (no tags that build Python
+objects), anchors and aliases are refused (an alias bomb costs nothing to write and everything to
+expand), the size is capped, and every field is validated by a JSON Schema before anything is built.
+Errors say ``FILE:LINE: field: what is wrong``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ExpressionError, GradcliError, ProblemError
+
+MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-number x0
+
+_NUMBER = {"type": "number"}
+_VECTOR = {"oneOf": [{"type": "array", "items": _NUMBER, "minItems": 1},
+                     {"type": "object", "additionalProperties": _NUMBER, "minProperties": 1}]}
+SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "objective"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z0-9_-]+$", "maxLength": 100},
+        "description": {"type": "string"},
+        "source": {"type": "string"},
+        "objective": {"type": "string", "minLength": 1},
+        "variables": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+        "parameters": {"type": "object", "additionalProperties": _NUMBER},
+        "x0": _VECTOR,
+        "starts": {"type": "array", "items": _VECTOR, "minItems": 1},
+        "seed": {"type": "integer"},
+        "bounds": {"type": "object", "additionalProperties": {
+            "type": "array", "minItems": 2, "maxItems": 2,
+            "items": {"oneOf": [_NUMBER, {"type": "null"}]}}},
+        "constraints": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "gradient": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+        "solution": {"type": "object", "additionalProperties": False, "required": ["f"], "properties": {
+            "f": _NUMBER, "x": {"type": "array", "items": _NUMBER, "minItems": 1},
+            "tol": {"type": "number", "exclusiveMinimum": 0}}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+class ProblemFileError(GradcliError):
+    """``FILE:LINE: field: message`` — the first thing wrong in a problem file."""
+
+    def __init__(self, path, line: int | None, field: str | None, message: str):
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(f"{where}: {field + ': ' if field else ''}{message}")
+
+
+@dataclass
+class ProblemText:
+    """A file as read: its text, hash and parsed (validated) document, before compiling anything."""
+
+    path: Path
+    text: str
+    sha256: str
+    doc: dict
+    lines: dict[tuple, int]
+
+
+def read_text(path: str | Path) -> ProblemText:
+    """Read, size-check, YAML-parse (safely) and schema-validate one file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ProblemFileError(path, None, None, "no such file" if not path.exists() else "not a file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ProblemFileError(path, None, None, f"file is {path.stat().st_size} bytes; the limit is "
+                                                 f"{MAX_FILE_BYTES} (MAX_FILE_BYTES)")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProblemFileError(path, None, None, f"not UTF-8 text (byte {exc.start})") from None
+    return parse_text(text, path)
+
+
+def parse_text(text: str, path: str | Path = "<text>") -> ProblemText:
+    import yaml
+
+    path = Path(path)
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise ProblemFileError(path, event.start_mark.line + 1, None,
+                                       "YAML anchors and aliases (&name, *name) are not allowed in problem files; "
+                                       "write the value out")
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            doc = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        if "constructor" in what or "tag" in what:
+            what += " (problem files are plain YAML: no tags such as !!python/...)"
+        raise ProblemFileError(path, mark.line + 1 if mark else None, None, what) from None
+    if not isinstance(doc, dict):
+        raise ProblemFileError(path, 1, None, "a problem file is a YAML mapping (name: ..., objective: ..., x0: ...)")
+    lines = _lines(node)
+    _validate(doc, path, lines)
+    return ProblemText(path, text, hashlib.sha256(text.encode()).hexdigest(), doc, lines)
+
+
+def _lines(root) -> dict[tuple, int]:
+    """Path (keys and indexes) → 1-based line, walking the composed YAML nodes without recursion."""
+    import yaml
+
+    out: dict[tuple, int] = {}
+    stack = [((), root)]
+    while stack:
+        path, node = stack.pop()
+        out[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = k.value
+                out[path + (key,)] = k.start_mark.line + 1
+                stack.append((path + (key,), v))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                stack.append((path + (i,), v))
+    return out
+
+
+def _field(path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _validate(doc: dict, path: Path, lines: dict) -> None:
+    from jsonschema import Draft202012Validator
+
+    errors = list(Draft202012Validator(SCHEMA).iter_errors(doc))
+    if not errors:
+        if "x0" not in doc and "starts" not in doc:
+            raise ProblemFileError(path, 1, "x0", "missing: give x0 (one number per variable) or starts")
+        return
+    errors.sort(key=lambda e: (lines.get(tuple(e.absolute_path), 0), -len(e.absolute_path)))
+    err = errors[0]
+    where = tuple(err.absolute_path)
+    field = _field(where) or None
+    msg = err.message
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        key = extra[0] if extra else "?"
+        where, field = where + (key,), _field(where + (key,))
+        allowed = ", ".join(err.schema.get("properties", {}))
+        msg = f"unknown key (a typo?); allowed keys: {allowed}"
+    elif err.validator == "required":
+        msg = err.message.replace("is a required property", "is missing")
+    elif err.validator == "pattern" and where == ("name",):
+        msg = f"{err.instance!r} may use only lower-case letters, digits, _ and -"
+    elif err.validator in ("type", "oneOf"):
+        msg = f"{_short(err.instance)} is not {_expected(err.schema)}"
+    raise ProblemFileError(path, lines.get(where), field, msg)
+
+
+def _expected(schema: dict) -> str:
+    if "oneOf" in schema:
+        return " or ".join(_expected(s) for s in schema["oneOf"])
+    t = schema.get("type")
+    return {"number": "a number", "string": "a string", "array": "a list", "object": "a mapping",
+            "null": "null", "integer": "an integer"}.get(t, str(t))
+
+
+def _short(v) -> str:
+    s = repr(v)
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def problem_from_text(pt: ProblemText, **overrides):
+    """Build the Problem; ``overrides`` (x0, bounds, constraints, params) come from the command line."""
+    from .problem import Solution, build_problem
+
+    d = pt.doc
+    sol = d.get("solution")
+    params = dict(d.get("parameters") or {})
+    params.update(overrides.get("params") or {})
+    # `starts` lists every starting point; `x0`, when given too, is the standard one and runs first
+    x0 = overrides.get("x0")
+    starts = [] if x0 is not None else [s for s in d.get("starts") or [] if s != d.get("x0")]
+    bounds = dict(d.get("bounds") or {})
+    bounds.update(overrides.get("bounds") or {})
+    try:
+        problem = build_problem(
+            d["objective"], variables=d.get("variables"), params=params,
+            x0=x0 if x0 is not None else d.get("x0"),
+            starts=starts,
+            bounds=bounds or None, constraints=list(d.get("constraints") or []) + list(overrides.get("constraints") or []),
+            name=d["name"], gradient=d.get("gradient"), source=d.get("source", ""),
+            description=d.get("description", ""), tags=list(d.get("tags") or []),
+            solution=Solution(sol["f"], sol.get("x"), sol.get("tol")) if sol else None)
+    except ExpressionError as exc:
+        field = "objective"
+        for i, c in enumerate(d.get("constraints") or []):
+            if exc.text == c:
+                field = f"constraints[{i}]"
+        raise ProblemFileError(pt.path, pt.lines.get(_path(field)), field, str(exc)) from None
+    except ProblemError as exc:
+        field = exc.field or ""
+        line = pt.lines.get(_path(field)) or pt.lines.get(_path(field.split(".")[0].split("[")[0]))
+        if field in ("x0",) and x0 is not None:
+            raise ProblemError(exc.reason, "--x0") from None
+        raise ProblemFileError(pt.path, line, field or None, exc.reason) from None
+    n = problem.n
+    if problem.solution and problem.solution.x is not None and len(problem.solution.x) != n:
+        raise ProblemFileError(pt.path, pt.lines.get(("solution", "x")), "solution.x",
+                               f"{len(problem.solution.x)} values for {n} variables")
+    if problem.gradient is not None and len(problem.gradient) != n:
+        raise ProblemFileError(pt.path, pt.lines.get(("gradient",)), "gradient",
+                               f"{len(problem.gradient)} components for {n} variables ({', '.join(problem.variables)})")
+    problem.source_file = str(pt.path)
+    problem.sha256 = pt.sha256
+    return problem
+
+
+def _path(field: str) -> tuple:
+    out: list = []
+    for part in field.replace("]", "").split("."):
+        name, *idx = part.split("[")
+        if name:
+            out.append(name)
+        out.extend(int(i) for i in idx)
+    return tuple(out)
+
+
+def load_problem(path: str | Path, **overrides):
+    """One problem file → a validated Problem (overrides from the command line win)."""
+    return problem_from_text(read_text(path), **overrides)
+
+
+def is_problem_file(arg: str) -> bool:
+    return arg.endswith((".yaml", ".yml"))
+
+
+def find_files(paths) -> list[Path]:
+    """Files named, and *.yaml / *.yml below directories named, in a stable order."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file()))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise ProblemFileError(p, None, None, "no such file or directory")
+    return out
