@@ -17,6 +17,8 @@ COMMANDS = {
     "methods": ("gradcli.cli.methods", "List every method: family, what it needs, aliases, options."),
     "compare": ("gradcli.cli.compare", "Run many methods on many problem files and compare them."),
     "problems": ("gradcli.cli.problems", "List and check problem files."),
+    "grad": ("gradcli.cli.grad", "Print the symbolic gradient (and Hessian) of an expression, and its values."),
+    "checkgrad": ("gradcli.cli.checkgrad", "Check a gradient against finite differences, component by component."),
 }
 
 
@@ -55,6 +57,8 @@ def cli():
     Examples:
       gradcli minimize "x**2-4*x+8" --x0 1.3 --method all
       gradcli minimize "100*(y-x**2)**2+(1-x)**2" --x0 -1.2,1 --method bfgs
+      gradcli grad "1/sqrt(x**2+y**2+z**2)" --at x=1,y=2,z=2
+      gradcli checkgrad "100*(y-x**2)**2+(1-x)**2" --at -1.2,1 --grad "-400*x*(y-x**2)-2*(1-x); 200*(y-x**2)"
       gradcli methods
     """
 
