@@ -1,11 +1,9 @@
-"""Derivatives and code generation: from a SymPy expression to counted numeric callables.
+"""From a SymPy expression to counted numeric callables: f, ∇f, ∇²f (dense or sparse), H·p.
 
-Everything here is built once per problem. The gradient and Hessian are derived only when first
-asked for (Nelder-Mead never pays for a Hessian), then compiled with common-subexpression
-elimination. Small problems run on Python floats through the ``math`` module (measured faster than
-NumPy scalars for a handful of variables); any point where ``math`` refuses (log of a negative,
-division by zero, overflow, a complex power) is re-evaluated with NumPy, which answers nan or inf
-instead of raising, so non-finite values reach the solver and the report rather than a traceback.
+Built once per problem; the gradient and Hessian are derived only when first asked for (Nelder-Mead
+never pays for a Hessian). ``codegen`` decides how each piece is evaluated; every piece has a
+``safe`` NumPy path that answers nan/inf where the fast path raises (log of a negative, 1/0,
+overflow), so non-finite values reach the solver and the report rather than a traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +15,10 @@ from typing import Callable, Sequence
 import numpy as np
 import sympy as sp
 
+from . import codegen
+
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, AttributeError)
+SPARSE_HESSIAN_MIN_N = 200      # above this, Hessians are sparse and Newton-type methods get H·p
 
 
 @dataclass(slots=True)
@@ -35,36 +36,94 @@ class Counts:
         return self.nfev, self.njev, self.nhev
 
 
-def _lambdify(symbols, expr, module):
-    return sp.lambdify(symbols, expr, modules=module, cse=True, dummify=True)
+class Compiled:
+    """Expressions of the n arguments compiled once; ``fast(x)`` for speed, ``safe(x)`` for trouble.
 
+    ``fast`` returns a float when ``scalar``, else a 1-D array of len(exprs).
+    """
 
-class _Evaluator:
-    """One compiled expression (scalar, vector or matrix) with the math/NumPy fallback."""
+    def __init__(self, args_sympy, args_se, exprs_se, exprs_sympy_thunk, scalar: bool, backend: str):
+        self.scalar = scalar
+        self.backend = backend
+        self.size = 1 if scalar else len(exprs_se if exprs_se is not None else exprs_sympy_thunk())
+        self._args_sympy, self._exprs_sympy_thunk = args_sympy, exprs_sympy_thunk
+        self._safe_fn = None
+        if backend == "llvm":
+            fn = codegen.llvm_function(args_se, exprs_se)
+            self.fast = (lambda x: float(fn(x)[0])) if scalar else (lambda x: fn(x))
+            self._safe_fn = lambda *a: fn(np.array(a, dtype=float))
+        elif backend == "python":
+            gen, self.source = codegen.python_function(args_se, exprs_se, codegen.MATH_NAMESPACE)
+            self.fast = (lambda x: gen(*x.tolist())[0]) if scalar else (lambda x: gen(*x.tolist()))
+        else:
+            exprs = exprs_sympy_thunk()
+            gen = sp.lambdify(args_sympy, exprs[0] if scalar else exprs, modules="math", cse=True)
+            self.fast = (lambda x: gen(*x.tolist())) if scalar else (lambda x: gen(*x.tolist()))
 
-    def __init__(self, symbols: Sequence[sp.Symbol], expr, shape: tuple[int, ...]):
-        self.symbols = list(symbols)
-        self.expr = expr
-        self.shape = shape
-        self.fast = _lambdify(self.symbols, expr, "math")
-        self._safe = None
-
-    def safe(self, x) -> np.ndarray | float:
-        """NumPy evaluation: nan/inf instead of exceptions (slower; only for the hard points)."""
-        if self._safe is None:
-            self._safe = _lambdify(self.symbols, self.expr, "numpy")
+    def safe(self, x):
+        """NumPy evaluation with IEEE semantics: nan/inf instead of exceptions (for the hard points only)."""
+        if self._safe_fn is None:
+            exprs = self._exprs_sympy_thunk()
+            self._safe_fn = sp.lambdify(self._args_sympy, exprs, modules="numpy")
         args = [np.float64(v) for v in np.asarray(x, dtype=float).ravel()]
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                out = self._safe(*args)
+                out = self._safe_fn(*args)
             except _MATH_ERRORS:
-                out = np.nan
-        out = np.asarray(out, dtype=complex if np.iscomplexobj(out) else float)
+                out = np.full(self.size, np.nan)
+        out = np.asarray(out)
         if np.iscomplexobj(out):
             out = np.where(np.abs(out.imag) > 0, np.nan, out.real)
-        out = np.broadcast_to(out, self.shape).astype(float) if self.shape else float(out)
-        return out
+        out = np.broadcast_to(np.asarray(out, dtype=float).ravel(), (self.size,))
+        return float(out[0]) if self.scalar else out.copy()
+
+    def __call__(self, x):
+        try:
+            v = self.fast(x)
+            return float(v) if self.scalar else np.asarray(v, dtype=float)
+        except _MATH_ERRORS:
+            return self.safe(x)
+
+
+def choose_backend(n_out: int, n_in: int) -> str:
+    """Generated Python for small problems; LLVM machine code once the work per call is large."""
+    if n_out * max(n_in, 1) > codegen.LLVM_MIN_SIZE ** 2 // 4 and codegen.have_llvm():
+        return "llvm"
+    return "python"
+
+
+def compile_se(symbols: Sequence[sp.Symbol], se_symbols, exprs_se, scalar: bool = False) -> Compiled:
+    """Compile SymEngine expressions; their SymPy forms are made only if the safe path is ever needed."""
+    import symengine as se
+
+    args = codegen.dummies(len(symbols))
+    args_se = [se.Symbol(a.name) for a in args]
+    renamed = [e.xreplace(dict(zip(se_symbols, args_se))) for e in exprs_se]
+    back: list = []
+
+    def sympy_forms():
+        if not back:
+            back.extend(sp.sympify(e).xreplace({sp.Symbol(a.name): a for a in args}) for e in renamed)
+        return back
+
+    try:
+        return Compiled(args, args_se, renamed, sympy_forms, scalar, choose_backend(len(renamed), len(symbols)))
+    except codegen.CodegenError:
+        return Compiled(args, None, None, sympy_forms, scalar, "sympy")
+
+
+def compile_exprs(symbols: Sequence[sp.Symbol], exprs: Sequence[sp.Expr], scalar: bool = False,
+                  sympy_only: bool = False) -> Compiled:
+    """Compile SymPy ``exprs`` of ``symbols`` with the cheapest backend that holds them."""
+    if not sympy_only and all(codegen.smooth(e) for e in exprs):
+        converted = [codegen.to_symengine(e) for e in exprs]
+        if all(c is not None for c in converted):
+            import symengine as se
+            return compile_se(symbols, [se.Symbol(s.name) for s in symbols], converted, scalar)
+    args = codegen.dummies(len(symbols))
+    renamed = [sp.sympify(e).xreplace(dict(zip(symbols, args))) for e in exprs]
+    return Compiled(args, None, None, lambda: renamed, scalar, "sympy")
 
 
 class Objective:
@@ -80,86 +139,124 @@ class Objective:
         self.variables = tuple(names or (s.name for s in self.symbols))
         self.n = len(self.symbols)
         self.counts = Counts()
-        self._f = _Evaluator(self.symbols, expr, ())
-        self._g: _Evaluator | None = None
-        self._h: _Evaluator | None = None
-        self._gradient_exprs: list[sp.Expr] | None = None
-        self.backend = "sympy-math"
-        self.prefers_hessp = False   # large problems: Hessian-vector products instead of dense matrices
         self.constraints: list[Constraint] = []
+        self.prefers_hessp = self.n > SPARSE_HESSIAN_MIN_N
+        # small expressions stay in SymPy from end to end: differentiating them costs nothing, and the
+        # code is then exactly what SymPy's lambdify runs (rounding included: SciPy's TNC, for one, stops
+        # at points that move with the last bit of the gradient). Large or many-variable ones go to SymEngine.
+        self._sympy_only = not codegen.smooth(expr) or codegen.is_small(expr, self.n)
+        self._se_expr = None if self._sympy_only else codegen.to_symengine(expr)
+        self._se_symbols = None
+        if self._se_expr is not None:
+            import symengine as se
+            self._se_symbols = [se.Symbol(s.name) for s in self.symbols]
+        self._f = (compile_se(self.symbols, self._se_symbols, [self._se_expr], scalar=True)
+                   if self._se_expr is not None else compile_exprs(self.symbols, [expr], scalar=True, sympy_only=True))
+        self._g: Compiled | None = None
+        self._h = None
+        self._grad_se = None
+        self._gradient_exprs: list[sp.Expr] | None = None
+
+    @property
+    def backend(self) -> str:
+        return self._f.backend
 
     # ---- derivatives, derived once on demand -------------------------------------------------
+    def _grad_symengine(self):
+        if self._grad_se is None and self._se_expr is not None:
+            self._grad_se = codegen.gradient(self._se_expr, self._se_symbols)
+        return self._grad_se
+
     @property
     def gradient_exprs(self) -> list[sp.Expr]:
+        """The gradient as SymPy expressions (for printing and for the non-smooth path)."""
         if self._gradient_exprs is None:
-            self._gradient_exprs = [sp.diff(self.expr, s) for s in self.symbols]
+            g = self._grad_symengine()
+            if g is not None:
+                self._gradient_exprs = [sp.sympify(c) for c in g]
+                back = {sp.Symbol(s.name): s for s in self.symbols}   # SymEngine drops real=True
+                self._gradient_exprs = [c.xreplace(back) for c in self._gradient_exprs]
+            else:
+                self._gradient_exprs = codegen.gradient(self.expr, self.symbols)
         return self._gradient_exprs
 
     def hessian_exprs(self) -> list[list[sp.Expr]]:
         g = self.gradient_exprs
         rows = [[sp.S.Zero] * self.n for _ in range(self.n)]
-        for i in range(self.n):
-            for j in range(i, self.n):
-                rows[i][j] = rows[j][i] = sp.diff(g[i], self.symbols[j])
+        for (i, j), h in codegen.hessian(g, self.symbols).items():
+            rows[i][j] = rows[j][i] = h
         return rows
 
-    def _grad_eval(self) -> _Evaluator:
+    def _grad_eval(self) -> Compiled:
         if self._g is None:
-            self._g = _Evaluator(self.symbols, self.gradient_exprs, (self.n,))
+            g_se = self._grad_symengine()
+            self._g = (compile_se(self.symbols, self._se_symbols, g_se) if g_se is not None
+                       else compile_exprs(self.symbols, self.gradient_exprs, sympy_only=True))
         return self._g
 
-    def _hess_eval(self) -> _Evaluator:
+    def _hess_eval(self):
+        """Dense for small n; for large n the non-zero entries only, assembled as a sparse matrix."""
         if self._h is None:
-            self._h = _Evaluator(self.symbols, self.hessian_exprs(), (self.n, self.n))
+            g_se = self._grad_symengine()
+            if g_se is not None:
+                entries = codegen.hessian(g_se, self._se_symbols)
+                values = compile_se(self.symbols, self._se_symbols, list(entries.values())) if entries else None
+            else:
+                entries = codegen.hessian(self.gradient_exprs, self.symbols)
+                values = compile_exprs(self.symbols, list(entries.values()), sympy_only=True) if entries else None
+            keys = list(entries)
+            rows = np.array([k[0] for k in keys], dtype=np.intp)
+            cols = np.array([k[1] for k in keys], dtype=np.intp)
+            self._h = (values, rows, cols)
         return self._h
 
     def prepare(self, grad: bool = True, hess: bool = False) -> None:
         """Derive and compile ahead of a timed run, so a method's time is its own."""
         if grad:
             self._grad_eval()
-        if hess and not self.prefers_hessp:
+        if hess:
             self._hess_eval()
 
     # ---- uncounted evaluations (the tool's own) ------------------------------------------------
     def fun_uncounted(self, x) -> float:
-        ev = self._f
-        try:
-            return float(ev.fast(*x.tolist()))
-        except _MATH_ERRORS:
-            return ev.safe(x)
+        return self._f(np.asarray(x, dtype=float))
 
     def grad_uncounted(self, x) -> np.ndarray:
-        ev = self._g or self._grad_eval()
-        try:
-            return np.array(ev.fast(*x.tolist()), dtype=float)
-        except _MATH_ERRORS:
-            return ev.safe(x)
+        return (self._g or self._grad_eval())(np.asarray(x, dtype=float))
 
-    def hess_uncounted(self, x) -> np.ndarray:
-        ev = self._h or self._hess_eval()
-        try:
-            return np.array(ev.fast(*x.tolist()), dtype=float)
-        except _MATH_ERRORS:
-            return ev.safe(x)
+    def hess_uncounted(self, x):
+        """Dense ndarray for small n, scipy.sparse CSR for large n."""
+        values, rows, cols = self._h or self._hess_eval()
+        v = values(np.asarray(x, dtype=float)) if values is not None else np.zeros(0)
+        if not self.prefers_hessp:
+            out = np.zeros((self.n, self.n))
+            out[rows, cols] = v
+            out[cols, rows] = v
+            return out
+        from scipy.sparse import coo_matrix
+        off = rows != cols
+        r = np.concatenate([rows, cols[off]])
+        c = np.concatenate([cols, rows[off]])
+        return coo_matrix((np.concatenate([v, v[off]]), (r, c)), shape=(self.n, self.n)).tocsr()
 
     # ---- counted evaluations (what solvers call) ---------------------------------------------
     def fun(self, x) -> float:
         self.counts.nfev += 1
-        ev = self._f
+        f = self._f
         try:
-            return float(ev.fast(*x.tolist()))
+            return float(f.fast(x))
         except _MATH_ERRORS:
-            return ev.safe(x)
+            return f.safe(x) if isinstance(x, np.ndarray) else f(np.asarray(x, dtype=float))
 
     def grad(self, x) -> np.ndarray:
         self.counts.njev += 1
-        ev = self._g or self._grad_eval()
+        g = self._g or self._grad_eval()
         try:
-            return np.array(ev.fast(*x.tolist()), dtype=float)
+            return np.array(g.fast(x), dtype=float)
         except _MATH_ERRORS:
-            return ev.safe(x)
+            return g.safe(x) if isinstance(x, np.ndarray) else g(np.asarray(x, dtype=float))
 
-    def hess(self, x) -> np.ndarray:
+    def hess(self, x):
         self.counts.nhev += 1
         return self.hess_uncounted(x)
 
@@ -179,19 +276,6 @@ class Constraint:
 
 
 def compile_constraint(kind: str, text: str, expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Constraint:
-    f = _Evaluator(symbols, expr, ())
-    g = _Evaluator(symbols, [sp.diff(expr, s) for s in symbols], (len(symbols),))
-
-    def fun(x):
-        try:
-            return float(f.fast(*np.asarray(x, dtype=float).tolist()))
-        except _MATH_ERRORS:
-            return f.safe(x)
-
-    def jac(x):
-        try:
-            return np.array(g.fast(*np.asarray(x, dtype=float).tolist()), dtype=float)
-        except _MATH_ERRORS:
-            return g.safe(x)
-
-    return Constraint(kind, text, fun, jac)
+    f = compile_exprs(symbols, [expr], scalar=True)
+    g = compile_exprs(symbols, codegen.gradient(expr, symbols))
+    return Constraint(kind, text, lambda x: f(np.asarray(x, dtype=float)), lambda x: g(np.asarray(x, dtype=float)))
