@@ -222,6 +222,7 @@ def test_methods_and_help_show_the_family_options():
     assert rows["gd"]["options"] == ["--step", "--lr", "--gtol", "--ftol", "--xtol"]
     assert rows["adam"]["options"][:4] == ["--lr", "--beta1", "--beta2", "--eps"]
     assert "--beta" in rows["momentum"]["options"] and "--gtol" in rows["bfgs"]["options"]
+    assert "Barzilai" in rows["gd"]["option_help"]["--step"]
     text = run_cli("minimize", "--help").stdout
     for flag in ("--step [fixed|armijo|bb]", "--lr", "--beta1", "--beta2", "--eps", "--gtol", "--ftol", "--xtol"):
         assert flag in text
