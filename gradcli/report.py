@@ -58,10 +58,13 @@ def results_table(results, title: str | None = None) -> Table:
 
 def trace_table(result) -> Table:
     table = Table(title=f"{result.method}: iterations", header_style="bold")
-    for name in ("iter", "f", "‖∇f‖∞", "step", "f evals", "∇f evals"):
+    rows = result.trace or []
+    with_alpha = any(row.alpha is not None for row in rows)   # our gd family records its step rule's α
+    for name in ("iter", "f", "‖∇f‖∞", "step ‖Δx‖∞") + (("α",) if with_alpha else ()) + ("f evals", "∇f evals"):
         table.add_column(name, justify="right")
-    for row in result.trace or []:
-        table.add_row(str(row.iteration), num(row.f, 12), num(row.grad_norm, 3), num(row.step, 3),
+    for row in rows:
+        alpha = (num(row.alpha, 3),) if with_alpha else ()
+        table.add_row(str(row.iteration), num(row.f, 12), num(row.grad_norm, 3), num(row.step, 3), *alpha,
                       str(row.nfev), str(row.njev))
     return table
 

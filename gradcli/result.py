@@ -57,9 +57,10 @@ class TraceRow:
     step: float | None
     nfev: int
     njev: int
+    alpha: float | None = None     # the step rule's α (our gd family); step above is ‖Δx‖∞
 
     def as_dict(self) -> dict:
-        return {k: _jsonable(v) for k, v in self.__dict__.items()}
+        return {k: _jsonable(v) for k, v in self.__dict__.items() if k != "alpha" or v is not None}
 
 
 @dataclass

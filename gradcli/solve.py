@@ -35,8 +35,22 @@ def max_violation(problem: Problem, constraints, x) -> float:
     return worst if math.isfinite(worst) else math.inf
 
 
-def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, **settings) -> Result:
-    """One method (a registered name) from one start."""
+def method_options(specs: list[SolverSpec], options: dict | None) -> dict[str, dict]:
+    """Each method's share of ``options`` (only the keys its spec lists); an option no chosen method
+    takes is an error rather than silently ignored (e.g. --step with only SciPy methods)."""
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    unused = [k for k in given if not any(k in s.option_keys for s in specs)]
+    if unused:
+        from .errors import GradcliError
+        takers = sorted({s.name for s in REGISTRY if unused[0] in s.option_keys})
+        raise GradcliError(f"--{unused[0]} is an option of {', '.join(takers) or 'no method'}; none of the chosen "
+                           f"methods ({', '.join(s.name for s in specs)}) takes it")
+    return {s.name: {k: v for k, v in given.items() if k in s.option_keys} for s in specs}
+
+
+def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, options: dict | None = None,
+              **settings) -> Result:
+    """One method (a registered name) from one start; ``options`` are that method's own (step, lr, ...)."""
     spec = REGISTRY.get(method)
     objective = objective or compile_problem(problem)
     if not problem.starts:
@@ -45,17 +59,23 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     cons = objective.constraints
     objective.prepare(grad=True, hess=spec.needs_hess)
     objective.counts.reset()
-    result = spec.runner()(spec, objective, problem.starts[start], Settings(bounds=problem.bounds, constraints=cons,
-                                                                            **settings))
+    result = spec.runner()(spec, objective, problem.starts[start],
+                           Settings(bounds=problem.bounds, constraints=cons, options=dict(options or {}), **settings))
     if problem.bounds is not None or problem.constraints:
         result.extra["maxcv"] = max_violation(problem, cons, result.x)
     return result
 
 
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective: Objective | None = None,
-          **settings) -> tuple[list[Result], list[tuple[SolverSpec, str]]]:
-    """Every chosen method from one start; the skipped methods come back with the reason."""
+          options: dict | None = None, **settings) -> tuple[list[Result], list[tuple[SolverSpec, str]]]:
+    """Every chosen method from one start; the skipped methods come back with the reason.
+
+    ``options`` holds method-specific options by key (step, lr, beta, gtol, ...); each method gets only
+    the ones its registry entry lists.
+    """
     specs, skipped = resolve(method, problem)
+    shares = method_options(specs, options)
     objective = objective or compile_problem(problem)
-    results = [solve_one(problem, spec.name, start=start, objective=objective, **settings) for spec in specs]
+    results = [solve_one(problem, spec.name, start=start, objective=objective, options=shares[spec.name],
+                         **settings) for spec in specs]
     return results, skipped

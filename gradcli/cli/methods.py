@@ -25,7 +25,8 @@ def command(as_json):
                                  ("finite bounds", s.bounds == "required"), ("1 variable", s.scalar_only)) if on]
         honours = [w for w, on in (("bounds", s.bounds != "no"), ("constraints", s.constraints)) if on]
         rows.append({"name": s.name, "family": s.family, "needs": needs, "honours": honours,
-                     "aliases": list(s.aliases), "options": [o for o, _ in s.options], "note": s.note})
+                     "aliases": list(s.aliases), "options": [o for o, _ in s.options],
+                     "option_help": dict(s.options), "note": s.note})
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -21,14 +21,16 @@ from . import options as opt
               help="A constraint with one of <=, >=, == (repeatable), e.g. --constraint 'x + y <= 1'.")
 @click.option("--tol", type=float, default=None, help="Tolerance, passed the way scipy.optimize.minimize(tol=...) "
               "passes it (each method's own meaning).")
-@click.option("--maxiter", type=click.IntRange(min=1), default=None, help="Iteration limit per method.")
+@click.option("--maxiter", type=click.IntRange(min=1), default=None,
+              help="Iteration limit per method (default: SciPy's own; 10000 for the gd family).")
 @click.option("--seed", type=int, default=None, help="Seed for randomized methods (global methods).")
+@opt.gd_options
 @click.option("--trace", is_flag=True, help="Print a per-iteration table (iteration, f, ‖∇f‖∞, step, evaluations).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable records on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells (0: a method succeeded).")
 @click.pass_context
 def command(ctx, objective, x0, method, vars_, param, bounds, constraints, tol, maxiter, seed, trace, as_json,
-            quiet):
+            quiet, **method_options):
     """Minimize EXPR (or the problem in FILE.yaml) from X0 with one, several or all methods.
 
     EXPR uses + - * / ** (or ^), parentheses, numbers, variables and the functions exp log ln sqrt sin cos
@@ -44,12 +46,15 @@ def command(ctx, objective, x0, method, vars_, param, bounds, constraints, tol, 
       gradcli minimize "x**2 + y**2" --x0 3,3 --bounds x=1:5 --method l-bfgs-b
       gradcli minimize "x**2 + y**2" --x0 0,0 --constraint "x + y >= 1" --method slsqp --json
       gradcli minimize problems/rosenbrock.yaml --method bfgs
+      gradcli minimize "100*(y-x**2)**2+(1-x)**2" --x0 -1.2,1 --method gd --step bb --maxiter 2000
+      gradcli minimize "x**2-4*x+8" --x0 1.3 --method momentum,nesterov,adam --lr 0.05 --trace
     """
     from ..report import consoles, print_results, results_json
     from ..solve import solve
 
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints)
-    results, skipped = solve(problem, method, tol=tol, maxiter=maxiter, seed=seed, trace=trace)
+    results, skipped = solve(problem, method, tol=tol, maxiter=maxiter, seed=seed, trace=trace,
+                             options=method_options)
     out, _ = consoles()
     if as_json:
         click.echo(results_json(results, with_trace=trace))

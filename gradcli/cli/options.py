@@ -88,3 +88,29 @@ def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constrai
 
 
 bounds_ = bounds
+
+
+def gd_options(f):
+    """Options of our gradient-descent family (and --gtol for SciPy's BFGS, CG, L-BFGS-B).
+
+    Each reaches only the methods whose registry entry lists it (`gradcli methods`); giving one that no
+    chosen method takes is an error, not silently ignored.
+    """
+    rows = [
+        ("--xtol", float, "gd family: stop when the step ‖Δx‖∞ ≤ XTOL (default 0: off)."),
+        ("--ftol", float, "gd family: stop when |Δf| ≤ FTOL·max(1, |f|) (default 0: off)."),
+        ("--gtol", float, "Stop when ‖∇f‖∞ ≤ GTOL (projected with bounds). gd family (default 1e-5; --tol sets it "
+                          "too) and SciPy's bfgs, cg, l-bfgs-b."),
+        ("--eps", float, "adam: ε in the denominator (default 1e-8)."),
+        ("--beta2", float, "adam: second-moment decay β2 (default 0.999)."),
+        ("--beta1", float, "adam: first-moment decay β1 (default 0.9)."),
+        ("--beta", float, "momentum, nesterov: momentum β (default 0.9)."),
+        ("--lr", float, "Step size: gd --step fixed (default 0.1; the first trial step for armijo/bb), momentum "
+                        "and nesterov (default 0.01), adam (default 0.1)."),
+        ("--step", click.Choice(["fixed", "armijo", "bb"]), "gd's step rule: fixed (x ← x − lr·∇f), armijo "
+                                                              "(backtracking, the default) or bb (Barzilai–Borwein "
+                                                              "with a nonmonotone line search)."),
+    ]
+    for name, kind, text in rows:
+        f = click.option(name, type=kind, default=None, help=text)(f)
+    return f

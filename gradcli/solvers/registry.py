@@ -27,8 +27,13 @@ class SolverSpec:
     bounds: str = "no"                # "no", "yes" (honours them), "required" (finite on every variable)
     constraints: bool = False
     scalar_only: bool = False         # one variable only
-    options: tuple[tuple[str, str], ...] = ()   # (option, what it does) beyond the common ones
+    options: tuple[tuple[str, str], ...] = ()   # (--option, what it does) beyond the common ones
     note: str = ""
+
+    @property
+    def option_keys(self) -> tuple[str, ...]:
+        """The keys of ``Settings.options`` this method takes: '--beta1' → 'beta1'."""
+        return tuple(o.lstrip("-").replace("-", "_") for o, _ in self.options)
 
     def runner(self):
         module, func = self.target.split(":")
@@ -81,16 +86,25 @@ def normalize(name: str) -> str:
 _LOCAL = "gradcli.solvers.scipy_local:run"
 _SCALAR = "gradcli.solvers.scipy_scalar:run"
 _GLOBAL = "gradcli.solvers.scipy_global:run"
+_GD = "gradcli.solvers.gd:run"
+
+# Options of our gd family (defaults live in solvers/gd.py:DEFAULTS). SciPy's BFGS, CG and L-BFGS-B take
+# --gtol too: their own gtol is the same test, max |∇f_i| (projected for L-BFGS-B) ≤ gtol.
+_GTOL = ("--gtol", "stop when ‖∇f‖∞ (projected with bounds) ≤ gtol (default 1e-5; --tol sets it too)")
+_STOP = (_GTOL,
+         ("--ftol", "stop when |Δf| ≤ ftol·max(1, |f|) (default 0: off)"),
+         ("--xtol", "stop when ‖Δx‖∞ ≤ xtol (default 0: off)"))
+_BETA = ("--beta", "momentum β (default 0.9)")
 
 REGISTRY = Registry()
 for _spec in (
     SolverSpec("nelder-mead", "Nelder-Mead", "scipy-local", _LOCAL, ("fmin", "simplex"), bounds="yes"),
     SolverSpec("powell", "Powell", "scipy-local", _LOCAL, ("fmin_powell",), bounds="yes"),
-    SolverSpec("cg", "CG", "scipy-local", _LOCAL, ("fmin_cg",), needs_grad=True),
-    SolverSpec("bfgs", "BFGS", "scipy-local", _LOCAL, ("fmin_bfgs",), needs_grad=True),
+    SolverSpec("cg", "CG", "scipy-local", _LOCAL, ("fmin_cg",), needs_grad=True, options=(_GTOL,)),
+    SolverSpec("bfgs", "BFGS", "scipy-local", _LOCAL, ("fmin_bfgs",), needs_grad=True, options=(_GTOL,)),
     SolverSpec("newton-cg", "Newton-CG", "scipy-local", _LOCAL, ("fmin_ncg",), needs_grad=True, needs_hess=True),
     SolverSpec("l-bfgs-b", "L-BFGS-B", "scipy-local", _LOCAL, ("fmin_l_bfgs_b", "lbfgsb"), needs_grad=True,
-               bounds="yes"),
+               bounds="yes", options=(_GTOL,)),
     SolverSpec("tnc", "TNC", "scipy-local", _LOCAL, ("fmin_tnc",), needs_grad=True, bounds="yes"),
     SolverSpec("cobyla", "COBYLA", "scipy-local", _LOCAL, ("fmin_cobyla",), bounds="yes", constraints=True,
                note="inequality constraints only"),
@@ -115,6 +129,19 @@ for _spec in (
     SolverSpec("dual-annealing", "dual_annealing", "scipy-global", _GLOBAL, (), bounds="required"),
     SolverSpec("shgo", "shgo", "scipy-global", _GLOBAL, (), needs_grad=True, bounds="required"),
     SolverSpec("direct", "DIRECT", "scipy-global", _GLOBAL, (), bounds="required"),
+    SolverSpec("gd", "gd", "gd", _GD, ("steepest-descent", "gradient-descent"), needs_grad=True, bounds="yes",
+               options=(("--step", "step rule: fixed (x ← x − lr·∇f), armijo (backtracking, default) or bb "
+                                   "(Barzilai–Borwein, nonmonotone)"),
+                        ("--lr", "the fixed step (default 0.1); the first trial step of armijo/bb"), *_STOP),
+               note="at most 10000 iterations unless --maxiter"),
+    SolverSpec("momentum", "momentum", "gd", _GD, ("heavy-ball",), needs_grad=True, bounds="yes",
+               options=(("--lr", "step size (default 0.01)"), _BETA, *_STOP), note="Polyak's heavy ball"),
+    SolverSpec("nesterov", "nesterov", "gd", _GD, ("nag",), needs_grad=True, bounds="yes",
+               options=(("--lr", "step size (default 0.01)"), _BETA, *_STOP), note="Nesterov accelerated gradient"),
+    SolverSpec("adam", "adam", "gd", _GD, (), needs_grad=True, bounds="yes",
+               options=(("--lr", "step size α (default 0.1)"), ("--beta1", "first-moment decay (default 0.9)"),
+                        ("--beta2", "second-moment decay (default 0.999)"),
+                        ("--eps", "denominator guard ε (default 1e-8)"), *_STOP), note="Kingma & Ba 2015"),
 ):
     REGISTRY.add(_spec)
 

@@ -1,0 +1,173 @@
+"""Our gradient-descent family: gd (fixed, Armijo or Barzilai–Borwein steps), momentum, nesterov, adam.
+
+A method is a direction rule (``gd_directions``) composed with a step rule (``gd_steps``); one loop,
+``descend``, owns everything else: the iteration limit, the convergence tests, divergence detection,
+bounds (projected gradient) and the trace. The shape follows Optim.jl's first-order solvers (a small
+rule + one generic ``optimize`` loop) and optax's composable transforms.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import GradcliError
+from ..result import Status, TraceRow
+from .common import DIVERGENCE_LIMIT, Settings, finish
+from .gd_directions import Adam, HeavyBall, Nesterov, Steepest
+from .gd_steps import Armijo, BarzilaiBorwein, FixedStep
+
+MAXITER = 10_000   # default budget: first-order methods need many cheap iterations (Rosenbrock: thousands)
+
+# Defaults per method. gtol 1e-5 in the infinity norm is SciPy's BFGS/CG default. ftol and xtol are 0
+# (off) by default: a slow but progressing run must not stop early, and a tiny step can mean a short
+# line-search step rather than convergence. lr is the fixed step; for gd's line searches it is the
+# first trial step when given. Momentum lr 0.01 with β = 0.9 gives an effective step lr/(1−β) = 0.1;
+# Adam's lr 0.1 (the paper uses 0.001 for neural nets; 0.1 reaches ‖∇f‖∞ ≤ 1e-5 on small smooth
+# problems within the budget — see tests/test_gd.py).
+STOP = {"gtol": 1e-5, "ftol": 0.0, "xtol": 0.0}
+DEFAULTS = {
+    "gd": {"step": "armijo", "lr": None, **STOP},
+    "momentum": {"lr": 0.01, "beta": 0.9, **STOP},
+    "nesterov": {"lr": 0.01, "beta": 0.9, **STOP},
+    "adam": {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, **STOP},
+}
+FIXED_LR = 0.1     # gd --step fixed without --lr
+
+
+class Box:
+    """Bounds as two vectors; projection is clipping, and ∇f is measured as x − P(x − ∇f)."""
+
+    def __init__(self, bounds, n: int):
+        if bounds is None:
+            self.lo = self.hi = None
+        else:
+            self.lo = np.array([b[0] for b in bounds], dtype=float)
+            self.hi = np.array([b[1] for b in bounds], dtype=float)
+        self.active = bounds is not None and bool(np.any(np.isfinite(self.lo)) or np.any(np.isfinite(self.hi)))
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(x, self.lo, self.hi) if self.active else x
+
+    def gradient_norm(self, x: np.ndarray, g: np.ndarray) -> float:
+        """‖x − P(x − ∇f)‖∞: zero exactly at a stationary point of f on the box (Bertsekas 1999 §2.3)."""
+        pg = x - self.project(x - g) if self.active else g
+        return float(np.max(np.abs(pg))) if pg.size else 0.0
+
+
+@dataclass
+class Outcome:
+    """Where the loop stopped and why; the adapter turns it into a Result."""
+
+    x: np.ndarray
+    status: Status
+    message: str
+    nit: int
+    grad_norm: float
+    trace: list[TraceRow] | None
+
+
+def _finite(x: np.ndarray, f: float) -> bool:
+    return math.isfinite(f) and bool(np.all(np.isfinite(x)))
+
+
+def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: float, ftol: float = 0.0,
+            xtol: float = 0.0, trace: bool = False) -> Outcome:
+    """The one loop: evaluate f and ∇f once per accepted point (counted), test, step, repeat."""
+    x = box.project(np.array(x0, dtype=float))
+    f, g = objective.fun(x), objective.grad(x)
+    rows: list[TraceRow] | None = [] if trace else None
+
+    def row(k, f, gnorm, dx, alpha):
+        if rows is not None:
+            c = objective.counts
+            rows.append(TraceRow(k, f, gnorm, dx, c.nfev, c.njev, alpha))
+
+    if not (_finite(x, f) and np.all(np.isfinite(g))):
+        return Outcome(x, Status.NONFINITE, f"f or ∇f is not finite at the start point (f = {f})", 0, math.nan, rows)
+    gnorm = box.gradient_norm(x, g)
+    row(0, f, gnorm, None, None)
+    for k in range(1, maxiter + 1):
+        if gnorm <= gtol:
+            return Outcome(x, Status.GTOL, f"‖∇f‖∞ = {gnorm:.3g} ≤ gtol = {gtol:g}", k - 1, gnorm, rows)
+        trial = step.take(objective, box, x, f, g, direction.next(g))
+        if trial is None:
+            return Outcome(x, Status.LINE_SEARCH, f"the {step.name} line search found no step that decreases f "
+                           f"enough (‖∇f‖∞ = {gnorm:.3g}; floating-point precision exhausted?)", k - 1, gnorm, rows)
+        if not _finite(trial.x, trial.f) or trial.f < DIVERGENCE_LIMIT:
+            return Outcome(x, Status.DIVERGED, f"f = {trial.f:.3g} at iteration {k}: the steps blew up or f is "
+                           f"unbounded below (try a smaller --lr, or --step armijo); x is the last finite iterate", k - 1, gnorm, rows)
+        g_new = objective.grad(trial.x)
+        if not np.all(np.isfinite(g_new)):
+            return Outcome(x, Status.NONFINITE, f"∇f is not finite at iteration {k}; x is the last point where it "
+                           "was", k - 1, gnorm, rows)
+        step.accepted(x, g, trial, g_new)
+        dx = float(np.max(np.abs(trial.x - x)))
+        df = f - trial.f
+        x, f, g = trial.x, trial.f, g_new
+        gnorm = box.gradient_norm(x, g)
+        row(k, f, gnorm, dx, trial.alpha)
+        if gnorm <= gtol:
+            return Outcome(x, Status.GTOL, f"‖∇f‖∞ = {gnorm:.3g} ≤ gtol = {gtol:g}", k, gnorm, rows)
+        if ftol > 0 and abs(df) <= ftol * max(1.0, abs(f)):
+            return Outcome(x, Status.FTOL, f"|Δf| = {abs(df):.3g} ≤ ftol·max(1, |f|) (ftol = {ftol:g})", k, gnorm,
+                           rows)
+        if xtol > 0 and dx <= xtol:
+            return Outcome(x, Status.XTOL, f"‖Δx‖∞ = {dx:.3g} ≤ xtol = {xtol:g}", k, gnorm, rows)
+    return Outcome(x, Status.MAXITER, f"{maxiter} iterations without ‖∇f‖∞ ≤ gtol (‖∇f‖∞ = {gnorm:.3g}); "
+                   "raise --maxiter", maxiter, gnorm, rows)
+
+
+def configure(name: str, options: dict, tol: float | None = None) -> dict:
+    """The method's defaults overridden by the options given; --tol stands for --gtol as in SciPy's BFGS."""
+    cfg = dict(DEFAULTS[name])
+    if tol is not None:
+        cfg["gtol"] = tol
+    unknown = set(options) - set(cfg)
+    if unknown:
+        raise GradcliError(f"method {name} takes no option {', '.join('--' + k for k in sorted(unknown))}")
+    cfg.update({k: v for k, v in options.items() if v is not None})
+    if cfg.get("step", "armijo") not in ("fixed", "armijo", "bb"):
+        raise GradcliError(f"--step must be fixed, armijo or bb, not {cfg['step']!r}")
+    for key in ("lr", "eps", "gtol"):
+        if cfg.get(key) is not None and not cfg[key] > 0:
+            raise GradcliError(f"--{key} must be positive, got {cfg[key]}")
+    for key in ("beta", "beta1", "beta2"):
+        if key in cfg and not 0 <= cfg[key] < 1:
+            raise GradcliError(f"--{key} must be in [0, 1), got {cfg[key]}")
+    return cfg
+
+
+def rules(name: str, cfg: dict):
+    """The (direction, step) pair that makes up each method."""
+    if name == "gd":
+        step = {"fixed": lambda: FixedStep(cfg["lr"] or FIXED_LR), "armijo": lambda: Armijo(cfg["lr"]),
+                "bb": lambda: BarzilaiBorwein(cfg["lr"])}[cfg["step"]]()
+        return Steepest(), step
+    if name == "momentum":
+        return HeavyBall(cfg["beta"]), FixedStep(cfg["lr"])
+    if name == "nesterov":
+        return Nesterov(cfg["beta"]), FixedStep(cfg["lr"])
+    return Adam(cfg["beta1"], cfg["beta2"], cfg["eps"]), FixedStep(cfg["lr"])
+
+
+def run(spec, objective, x0, settings: Settings):
+    """Registry entry point: options in, Result out (counts from the counted objective)."""
+    cfg = configure(spec.name, settings.options, settings.tol)
+    direction, step = rules(spec.name, cfg)
+    box = Box(settings.bounds, objective.n)
+    started = time.perf_counter()
+    out = descend(objective, x0, direction, step, box, maxiter=settings.maxiter or MAXITER, gtol=cfg["gtol"],
+                  ftol=cfg["ftol"], xtol=cfg["xtol"], trace=settings.trace)
+    used = {k: v for k, v in cfg.items() if v is not None}
+    if spec.name == "gd" and cfg["step"] == "fixed":
+        used["lr"] = step.lr
+    extra = {"settings": used}
+    if box.active:
+        extra["projected_grad_norm"] = out.grad_norm
+    result = finish(spec.label, objective, out.x, out.status, out.message, out.nit, started, None, extra)
+    result.trace = out.trace
+    return result
