@@ -31,12 +31,11 @@ def check_problem(path) -> tuple[bool, str]:
             return False, f"f(solution.x) = {fx:.10g} but solution.f = {p.solution.f:.10g} (tol {tol:g})"
         notes.append(f"f(x*) = f* = {p.solution.f:.6g} within {tol:g}")
     if p.gradient:
-        from .compile import _Evaluator
-        exprs = [parse(g, p.params).expr for g in p.gradient]
-        hand = _Evaluator(p.symbols, exprs, (p.n,))
+        from .compile import compile_exprs
+        hand = compile_exprs(p.symbols, [parse(g, p.params).expr for g in p.gradient])
         for x0 in p.starts:
             x = np.array(x0, dtype=float)
-            ours, theirs = obj.grad_uncounted(x), np.array(hand.fast(*x.tolist()), dtype=float)
+            ours, theirs = obj.grad_uncounted(x), hand(x)
             err = np.abs(ours - theirs) / np.maximum(1.0, np.abs(ours))
             if np.max(err) > 1e-8:
                 k = int(np.argmax(err))
