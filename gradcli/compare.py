@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from .problem_file import find_files, parse_text, problem_from_text, read_text
-from .solvers.registry import resolve
+from .solvers.registry import REGISTRY, resolve
 
 DEFAULT_TOL = 1e-6
 FEASIBILITY_TOL = 1e-6      # a point violating a constraint or bound by more is not a solution
@@ -61,16 +61,17 @@ def plan(paths, methods: str = "all", *, seed: int = 0, **task_options) -> tuple
                                    f"'{problem.name}' is also the name of {names[problem.name]}; names must be unique")
         names[problem.name] = str(path)
         specs = []
-        for word in methods.split(","):
-            try:
-                chosen, skip = resolve(word, problem)
-            except Exception as exc:   # a named method this problem cannot take: skipped, with why
-                from .errors import GradcliError
-                if not isinstance(exc, GradcliError) or "unknown method" in str(exc):
-                    raise
-                skipped.append((problem.name, word.strip(), str(exc).split(": ", 1)[-1]))
+        for word in (w.strip() for w in methods.split(",") if w.strip()):
+            if word.lower() == "all":
+                chosen, _ = resolve("all", problem)
+                specs += [s for s in chosen if s not in specs]
                 continue
-            specs += [s for s in chosen if s not in specs]
+            spec = REGISTRY.get(word)        # an unknown name stops the study before anything runs
+            why = spec.applicable(problem)
+            if why:
+                skipped.append((problem.name, spec.name, why))
+            elif spec not in specs:
+                specs.append(spec)
         for start in range(len(problem.starts)):
             for spec in specs:
                 tasks.append(Task(problem.name, str(path), pt.text, pt.sha256, spec.name, start,
