@@ -49,7 +49,7 @@ class Compiled:
         self._args_sympy, self._exprs_sympy_thunk = args_sympy, exprs_sympy_thunk
         self._safe_fn = None
         if backend == "llvm":
-            fn = codegen.llvm_function(args_se, exprs_se)
+            fn = codegen.llvm_function(args_se, exprs_se, scalar)
             self.fast = (lambda x: float(fn(x)[0])) if scalar else (lambda x: fn(x))
             self._safe_fn = lambda *a: fn(np.array(a, dtype=float))
         elif backend == "python":
@@ -88,13 +88,15 @@ class Compiled:
 
 def choose_backend(n_out: int, n_in: int) -> str:
     """Generated Python for small problems; LLVM machine code once the work per call is large."""
-    if n_out * max(n_in, 1) > codegen.LLVM_MIN_SIZE ** 2 // 4 and codegen.have_llvm():
-        return "llvm"
-    return "python"
+    small = n_in <= codegen.PYTHON_MAX_ARGS and n_out * max(n_in, 1) <= codegen.PYTHON_MAX_WORK
+    return "python" if small or not codegen.have_llvm() else "llvm"
 
 
 def compile_se(symbols: Sequence[sp.Symbol], se_symbols, exprs_se, scalar: bool = False) -> Compiled:
     """Compile SymEngine expressions; their SymPy forms are made only if the safe path is ever needed."""
+    backend = choose_backend(len(exprs_se), len(symbols))
+    if backend == "llvm":   # machine code needs no renaming, and answers nan/inf itself
+        return Compiled(None, se_symbols, exprs_se, None, scalar, backend)
     import symengine as se
 
     args = codegen.dummies(len(symbols))
@@ -108,7 +110,7 @@ def compile_se(symbols: Sequence[sp.Symbol], se_symbols, exprs_se, scalar: bool 
         return back
 
     try:
-        return Compiled(args, args_se, renamed, sympy_forms, scalar, choose_backend(len(renamed), len(symbols)))
+        return Compiled(args, args_se, renamed, sympy_forms, scalar, backend)
     except codegen.CodegenError:
         return Compiled(args, None, None, sympy_forms, scalar, "sympy")
 

@@ -36,6 +36,7 @@ class Problem:
     source: str = ""
     description: str = ""
     tags: list[str] = field(default_factory=list)
+    dim: int | None = None                          # length of indexed variables x[i], when used
     source_file: str | None = None
     sha256: str | None = None                       # of the file's text, when it came from one
 
@@ -58,23 +59,29 @@ class Problem:
 
 def build_problem(objective: str, *, variables: list[str] | None = None, params: dict | None = None,
                   x0=None, starts=None, bounds: dict[str, tuple] | None = None,
-                  constraints: list[str] | None = None, name: str = "expression", **meta) -> Problem:
-    """Check and assemble a problem; every error names the field that is wrong."""
-    parsed = parse(objective, params)
+                  constraints: list[str] | None = None, name: str = "expression", dim: int | None = None,
+                  **meta) -> Problem:
+    """Check and assemble a problem; every error names the field that is wrong.
+
+    With ``dim``, indexed variables x[i] have that length, and a start shorter than the number of
+    variables is repeated to fill it (x0 = -1.2,1 for chained Rosenbrock means -1.2, 1, -1.2, 1, ...).
+    """
+    parsed = parse(objective, params, dim=dim)
     names = _variables(parsed.names, variables, objective)
     symbols = tuple(sp.Symbol(v, real=True) for v in names)
     cons = []
     for text in constraints or []:
-        kind, g = parse_relation(text, params)
+        kind, g = parse_relation(text, params, dim=dim)
         extra = sorted({s.name for s in g.free_symbols} - set(names), key=natural_key)
         if extra:
             raise ProblemError(f"'{text}': {', '.join(extra)} is not a variable of the objective "
                                f"({', '.join(names)}); add it to the variables or fix the name", "constraints")
         cons.append((kind, text, g))
     problem = Problem(name=name, objective=objective, expr=parsed.expr, variables=names, symbols=symbols,
-                      constraints=cons, params={k: float(v) for k, v in (params or {}).items()}, **meta)
+                      constraints=cons, params={k: float(v) for k, v in (params or {}).items()}, dim=dim,
+                      **meta)
     labelled = ([("x0", x0)] if x0 is not None else []) + [(f"starts[{i}]", s) for i, s in enumerate(starts or [])]
-    problem.starts = [_vector(s, names, label) for label, s in labelled]
+    problem.starts = [_vector(_fill(s, len(names)) if dim else s, names, label) for label, s in labelled]
     problem.bounds = _bounds(bounds, names) if bounds else None
     return problem
 
@@ -95,6 +102,15 @@ def _variables(found: tuple[str, ...], given: list[str] | None, text: str) -> tu
     if not given:
         raise ProblemError("none given", "variables")
     return tuple(given)
+
+
+def _fill(value, n: int):
+    """Repeat a short list to length n (only for indexed problems, where that is the documented rule)."""
+    if isinstance(value, (list, tuple)) and 0 < len(value) < n:
+        return [value[i % len(value)] for i in range(n)]
+    if not isinstance(value, (list, tuple, dict)):
+        return [value] * n
+    return value
 
 
 def _number(value, what: str) -> float:

@@ -33,6 +33,7 @@ SCHEMA = {
         "x0": _VECTOR,
         "starts": {"type": "array", "items": _VECTOR, "minItems": 1},
         "seed": {"type": "integer"},
+        "dim": {"type": "integer", "minimum": 1},
         "bounds": {"type": "object", "additionalProperties": {
             "type": "array", "minItems": 2, "maxItems": 2,
             "items": {"oneOf": [_NUMBER, {"type": "null"}]}}},
@@ -197,7 +198,7 @@ def problem_from_text(pt: ProblemText, **overrides):
             x0=x0 if x0 is not None else d.get("x0"),
             starts=starts,
             bounds=bounds or None, constraints=list(d.get("constraints") or []) + list(overrides.get("constraints") or []),
-            name=d["name"], gradient=d.get("gradient"), source=d.get("source", ""),
+            name=d["name"], dim=d.get("dim"), gradient=d.get("gradient"), source=d.get("source", ""),
             description=d.get("description", ""), tags=list(d.get("tags") or []),
             solution=Solution(sol["f"], sol.get("x"), sol.get("tol")) if sol else None)
     except ExpressionError as exc:

@@ -53,7 +53,7 @@ def test_caret_means_power_and_columns_map_back():
     ("x if y else 1", 0, "if/else"),
     ("x < y", 0, "comparison"),
     ("x // y", 0, "'//'"),
-    ("x[0]", 0, "indexing"),
+    ("x[0]", 0, "--dim"),
     ("x −1", 2, "U+2212"),
     ("2×x", 1, "write '*'"),
     ("sin(x, y)", 0, "1 argument"),

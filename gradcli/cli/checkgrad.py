@@ -28,7 +28,7 @@ from ..errors import GradcliError
 @click.option("--json", "as_json", is_flag=True, help="Print the full check (every point and component) as JSON.")
 @opt.expression_options
 @click.pass_context
-def command(ctx, objective, at, grad, scheme, points, seed, bounds, rtol, atol, as_json, vars_, param):
+def command(ctx, objective, at, grad, scheme, points, seed, bounds, rtol, atol, as_json, vars_, param, dim):
     """Compare a gradient with finite differences, component by component.
 
     Checks a hand-written gradient (--grad, or a problem file's `gradient:`) against finite differences of
@@ -58,7 +58,7 @@ def command(ctx, objective, at, grad, scheme, points, seed, bounds, rtol, atol, 
         problem = load_problem(objective)
         label = problem.name
     else:
-        problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param),
+        problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param), dim=dim,
                                 bounds=opt.bounds(bounds))
         label = objective
     if at is not None:

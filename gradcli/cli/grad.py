@@ -16,7 +16,7 @@ from . import options as opt
 @click.option("--json", "as_json", is_flag=True, help='Print {"variables", "gradient", "values", "hessian", '
               '"hessian_values"} for scripts (values is null without --at; non-finite numbers are null).')
 @opt.expression_options
-def command(objective, at, hessian, latex, as_json, vars_, param):
+def command(objective, at, hessian, latex, as_json, vars_, param, dim):
     """Print the gradient of EXPR, one simplified component per variable.
 
     Simplification is tried only on small components and within a few seconds in total; larger ones are
@@ -35,7 +35,7 @@ def command(objective, at, hessian, latex, as_json, vars_, param):
     from ..report import consoles
     from ..report_grad import grad_json, grad_latex, print_grad
 
-    problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param))
+    problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param), dim=dim)
     point = opt.point(at, "--at") if at is not None else None
     g = symbolic_gradient(problem, point, hessian=hessian)
     if as_json:

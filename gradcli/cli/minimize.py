@@ -29,7 +29,7 @@ from . import options as opt
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable records on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells (0: a method succeeded).")
 @click.pass_context
-def command(ctx, objective, x0, method, vars_, param, bounds, constraints, tol, maxiter, seed, trace, as_json,
+def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, tol, maxiter, seed, trace, as_json,
             quiet, **method_options):
     """Minimize EXPR (or the problem in FILE.yaml) from X0 with one, several or all methods.
 
@@ -52,7 +52,8 @@ def command(ctx, objective, x0, method, vars_, param, bounds, constraints, tol, 
     from ..report import consoles, print_results, results_json
     from ..solve import solve
 
-    problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints)
+    problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
+                             dim=dim)
     results, skipped = solve(problem, method, tol=tol, maxiter=maxiter, seed=seed, trace=trace,
                              options=method_options)
     out, _ = consoles()

@@ -61,7 +61,10 @@ def variables(text: str | None) -> list[str] | None:
 
 
 def expression_options(f):
-    """--vars and --param: how an expression's symbols are read."""
+    """--vars, --param and --dim: how an expression's symbols are read."""
+    f = click.option("--dim", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Length of indexed variables x[i] (0-based; n means N in the expression). A start "
+                          "shorter than the number of variables is repeated to fill it.")(f)
     f = click.option("--param", "param", multiple=True, metavar="NAME=VALUE",
                      help="A named constant substituted before differentiation (repeatable), e.g. --param a=1.")(f)
     f = click.option("--vars", "vars_", metavar="X,Y,...",
@@ -69,22 +72,23 @@ def expression_options(f):
     return f
 
 
-def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constraints=(), need_x0: bool = True):
+def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constraints=(), need_x0: bool = True,
+                 dim: int | None = None):
     """EXPR or FILE.yaml plus command-line overrides → a validated Problem."""
     from ..problem_file import is_problem_file
     from ..problem_file import load_problem as load_file
 
     start = None if x0 is None else point(x0, "--x0")
     if is_problem_file(arg):
-        if vars_:
-            raise GradcliError("--vars: a problem file names its variables itself (its `variables:` field)")
+        if vars_ or dim:
+            raise GradcliError("--vars/--dim: a problem file names its variables itself (variables:, dim:)")
         return load_file(arg, x0=start, params=params(param), bounds=bounds_(bounds), constraints=list(constraints))
     from ..problem import build_problem
 
     if start is None and need_x0:
         raise GradcliError("--x0 is required with an expression: one number per variable, e.g. --x0 -1.2,1")
     return build_problem(arg, variables=variables(vars_), params=params(param), x0=start, bounds=bounds_(bounds),
-                         constraints=list(constraints))
+                         constraints=list(constraints), dim=dim)
 
 
 bounds_ = bounds
