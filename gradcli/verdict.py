@@ -179,12 +179,14 @@ def _second_order(objective, problem, x, g, J, lam, names, kinds, v: Verdict) ->
     # constraints with a (clearly) nonzero multiplier pin the tangent space; weakly active ones do not
     keep = [i for i in range(J.shape[0]) if kinds[i] == "eq" or abs(lam[i]) > STATIONARY_TOL * scale] if J.shape[0] else []
     Jk = J[keep] if keep else np.zeros((0, n))
+    d = np.maximum(1.0, np.abs(x))      # the scale of each variable (as in the relative gradient)
     if Jk.shape[0] == 0:
         Z = None
     elif np.all(np.count_nonzero(Jk, axis=1) == 1) and sparse:
         free = np.ones(n, dtype=bool)
         free[np.nonzero(Jk)[1]] = False             # bounds only: drop the fixed variables
         H = H[free][:, free]
+        d = d[free]
         Z = None
     else:
         from scipy.linalg import null_space
@@ -197,7 +199,7 @@ def _second_order(objective, problem, x, g, J, lam, names, kinds, v: Verdict) ->
         v.kind, v.reason = (MINIMUM if v.relative_gradient <= STATIONARY_TOL else NOT_STATIONARY), \
             "first order only: the constrained second-order test is skipped above n = 500"
         return
-    sp_ = _spectrum(H)
+    sp_ = _spectrum(H, d if Z is None else None)
     if sp_ is None:
         v.kind, v.reason = NOT_STATIONARY, "the Hessian's eigenvalues could not be computed"
         return
@@ -264,10 +266,15 @@ class Spectrum:
     values: np.ndarray | None = None       # all of them, ascending (dense only)
 
 
-def _spectrum(H) -> Spectrum | None:
+def _spectrum(H, d=None) -> Spectrum | None:
     """Dense: all eigenvalues. Large sparse: never dense — the inertia from two LDLᵀ factorizations
     (Sylvester's law: the signs of the pivots of a symmetric factorization count the eigenvalues below
-    a shift) and the extremes by Lanczos (``eigsh``, shift-invert near the smallest)."""
+    a shift) and the extremes by Lanczos (``eigsh``, shift-invert near the smallest).
+
+    The signs are counted on D·H·D with D = diag(max(1, |x_i|)) when ``d`` is given: a congruence, so the
+    inertia is the same, but "zero relative to the largest eigenvalue" then means the same for x1 ≈ 1e6 and
+    x2 ≈ 1e-6 (Brown's badly scaled function has eigenvalues 2 and 2e12 — well conditioned once scaled, not
+    degenerate). The values reported are H's own."""
     if isinstance(H, np.ndarray) or H.shape[0] <= 100:
         H = H if isinstance(H, np.ndarray) else H.toarray()
         if H.size == 0:
@@ -275,10 +282,11 @@ def _spectrum(H) -> Spectrum | None:
         if not np.all(np.isfinite(H)):
             return None
         w = np.linalg.eigvalsh((H + H.T) / 2)
-        zero = EIG_ZERO * float(np.max(np.abs(w)))
-        return Spectrum(float(w[0]), float(w[-1]), int(np.sum(w < -zero)), int(np.sum(np.abs(w) <= zero)),
-                        int(np.sum(w > zero)), w)
-    from scipy.sparse import identity
+        ws = w if d is None else np.linalg.eigvalsh((H + H.T) / 2 * np.outer(d, d))
+        zero = EIG_ZERO * float(np.max(np.abs(ws)))
+        return Spectrum(float(w[0]), float(w[-1]), int(np.sum(ws < -zero)), int(np.sum(np.abs(ws) <= zero)),
+                        int(np.sum(ws > zero)), w)
+    from scipy.sparse import diags, identity
     from scipy.sparse.linalg import eigsh
     H = H.tocsc()
     if not np.all(np.isfinite(H.data)):
@@ -286,10 +294,14 @@ def _spectrum(H) -> Spectrum | None:
     n = H.shape[0]
     try:
         big = float(eigsh(H, k=1, which="LM", return_eigenvectors=False, tol=1e-6, maxiter=5000)[0])
+        Hs = H if d is None else (diags(d) @ H @ diags(d)).tocsc()
+        big_s = big if d is None else float(eigsh(Hs, k=1, which="LM", return_eigenvectors=False, tol=1e-6,
+                                                  maxiter=5000)[0])
+        zero_s = EIG_ZERO * abs(big_s)
         zero = EIG_ZERO * abs(big)
         eye = identity(n, format="csc")
-        below_minus = _negative_pivots(H + zero * eye)     # eigenvalues < −zero
-        below_plus = _negative_pivots(H - zero * eye)      # eigenvalues < +zero
+        below_minus = _negative_pivots(Hs + zero_s * eye)     # eigenvalues < −zero
+        below_plus = _negative_pivots(Hs - zero_s * eye)      # eigenvalues < +zero
     except Exception:
         return None
     if below_minus is None or below_plus is None:

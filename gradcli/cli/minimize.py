@@ -68,7 +68,7 @@ def command(ctx, objective, x0, method, vars_, param, bounds, constraints, tol, 
       gradcli minimize "x**2 - y**2" --x0 1,0 --method bfgs          # verdict: saddle point, exit 1
       gradcli minimize problems/hs071.yaml --method slsqp --verbose  # multipliers, KKT residual
       gradcli minimize "100*(y-x**2)**2+(1-x)**2" --x0 -1.2,1 --method auto
-      gradcli minimize "x**4 - 3*x**2 + y**2" --bounds x=-3:3 --bounds y=-3:3 --starts 8 --seed 1 -m bfgs
+      gradcli minimize "x**4 - 3*x**2 + y**2" --bounds x=-3:3 --bounds y=-3:3 --starts 8 --seed 1 -m l-bfgs-b
     """
     from ..report import consoles, print_results, results_json
     from ..solve import compile_problem, method_options as shares_of, solve_one
