@@ -35,24 +35,35 @@ def vector(x: list[float], digits: int = 8, limit: int = 4) -> str:
     return "(" + ", ".join(num(v, 4) for v in x[:3]) + f", … {len(x)} values; ‖x‖={num(norm, 4)})"
 
 
+def verified(r) -> bool:
+    return str(r.extra.get("verdict", "")).startswith("minimum")
+
+
 def best_index(results) -> int | None:
-    ok = [(r.fun, i) for i, r in enumerate(results) if r.success and math.isfinite(r.fun)]
+    """The lowest f among verified minima (when verdicts were computed), else among successes."""
+    checked = any("verdict" in r.extra for r in results)
+    ok = [(r.fun, i) for i, r in enumerate(results)
+          if (verified(r) if checked else r.success) and math.isfinite(r.fun)]
     return min(ok)[1] if ok else None
 
 
 def results_table(results, title: str | None = None) -> Table:
     table = Table(title=title, header_style="bold")
+    checked = any("verdict" in r.extra for r in results)
     for name, just in (("method", "left"), ("x*", "left"), ("f(x*)", "right"), ("‖∇f‖∞", "right"),
                        ("iter", "right"), ("f", "right"), ("∇f", "right"), ("∇²f", "right"),
-                       ("time", "right"), ("status", "left")):
+                       ("time", "right"), ("status", "left")) + ((("verdict", "left"),) if checked else ()):
         table.add_column(name, justify=just, overflow="fold", no_wrap=name in ("method", "f(x*)"))
     best = best_index(results)
     for i, r in enumerate(results):
-        style = "bold green" if i == best else ("red" if not r.success else None)
+        bad = not r.success or (checked and not verified(r))
+        style = "bold green" if i == best else ("red" if bad else None)
         status = r.status.value + (" (best)" if i == best else "")
+        verdict = (Text(str(r.extra.get("verdict", "-"))),) if checked else ()
         table.add_row(Text(r.method), Text(vector(r.x, 7)), num(r.fun, 8), num(r.grad_norm, 2),
                       "-" if r.nit is None else str(r.nit), str(r.nfev), str(r.njev), str(r.nhev),
-                      f"{r.time * 1000:.1f} ms" if r.time < 1 else f"{r.time:.2f} s", Text(status), style=style)
+                      f"{r.time * 1000:.1f} ms" if r.time < 1 else f"{r.time:.2f} s", Text(status), *verdict,
+                      style=style)
     return table
 
 
@@ -69,7 +80,8 @@ def trace_table(result) -> Table:
     return table
 
 
-def print_results(console: Console, problem, results, skipped, trace: bool = False) -> None:
+def print_results(console: Console, problem, results, skipped, trace: bool = False, verbose: bool = False,
+                  notes: list[str] | None = None) -> None:
     label = problem.name if problem.name != "expression" else problem.objective
     title = f"minimize {label}  ({problem.n} variable{'s' if problem.n != 1 else ''}: " \
             f"{', '.join(problem.variables[:6])}{', …' if problem.n > 6 else ''})"
@@ -77,13 +89,86 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
         for r in results:
             if r.trace:
                 console.print(trace_table(r))
+    for note in notes or []:
+        console.print(Text(note))
     console.print(results_table(results, Text(title)))
     console.print(Text("f, ∇f, ∇²f: evaluations counted by gradcli; ‖∇f‖∞ at x* from the exact gradient", style="dim"))
     for r in results:
         if not r.success:
             console.print(Text(f"{r.method}: {r.status.value}: {' '.join(r.message.split())}", style="red"))
+        for line in trust_lines(r):
+            console.print(Text(line, style="yellow"))
+        if verbose:
+            for line in verbose_lines(r):
+                console.print(Text(line))
     for spec, why in skipped:
         console.print(Text(f"skipped {spec.name}: {why}", style="dim"))
+
+
+def trust_lines(r) -> list[str]:
+    """What the user must know even without --verbose: a claimed success that is not a verified minimum,
+    a better point the solver evaluated but did not return, distance to the exact minimiser, multistart."""
+    out = []
+    verdict = r.extra.get("verdict")
+    if verdict is not None and r.success and not verified(r):
+        out.append(f"{r.method}: the solver reports success ({r.status.value}), but gradcli's verdict is {verdict}: "
+                   f"{r.extra.get('verdict_reason', '')}")
+    elif verdict is not None and not verified(r) and verdict != "no result":
+        out.append(f"{r.method}: verdict {verdict}: {r.extra.get('verdict_reason', '')}")
+    best = r.extra.get("best_seen")
+    if best:
+        if r.extra.get("kept_best"):
+            out.append(f"{r.method}: returned f = {num(best['returned_fun'])}; kept the best point it evaluated "
+                       f"(--keep-best): f = {num(best['fun'])}")
+        else:
+            out.append(f"{r.method}: returned f = {num(r.fun)}, but it evaluated f = {num(best['fun'])} at "
+                       f"{vector(best['x'], 8)}; --keep-best returns that point")
+    if "exact_error" in r.extra:
+        out.append(f"{r.method}: ‖x* − x_exact‖∞ = {num(r.extra['exact_error'], 3)} from the exact minimiser "
+                   f"{vector(r.extra['exact_minimizer'], 10)}")
+    if "multistart" in r.extra:
+        out.append(f"{r.method}: best of {r.extra['starts_run']} Sobol starts ({r.extra['verified_starts']} reached "
+                   f"a verified minimum), from x0 = {vector(r.extra.get('x0') or [], 4)}")
+    return out
+
+
+def verbose_lines(r) -> list[str]:
+    """--verbose: why it stopped against what, counts measured vs reported, eigenvalues, multipliers."""
+    e = r.extra
+    out = [f"{r.method}:"]
+    if e.get("verdict"):
+        out.append(f"  verdict: {e['verdict']} ({e.get('verdict_reason', '')})")
+    for m in e.get("stopping", []):
+        if m["value"] is None:
+            continue
+        if m["kind"] == "limit":
+            out.append(f"  {m['measure']:<26} = {m['value']} {'<' if m['held'] else '≥'} {m['tol']}")
+        else:
+            out.append(f"  {m['measure']:<26} = {m['value']:.1e} {'≤' if m['held'] else '≰'} {m['tol']:.1e}")
+    measured = f"f {r.nfev}, ∇f {r.njev}, ∇²f {r.nhev}"
+    theirs = e.get("solver_counts")
+    if theirs:
+        told = ", ".join(f"{k} {v}" for k, v in theirs.items())
+        bad = e.get("count_mismatch")
+        flag = ("  MISMATCH: " + "; ".join(f"{k} measured {a}, reported {b}" for k, (a, b) in bad.items())) if bad \
+            else "  (agree)"
+        out.append(f"  evaluations measured: {measured}; solver reported: {told}{flag}")
+    else:
+        out.append(f"  evaluations measured: {measured} (the solver reports none)")
+    if e.get("eigenvalues") is not None:
+        out.append("  Hessian eigenvalues" + (" (Lagrangian, tangent space)" if e.get("multipliers") else "")
+                   + ": " + ", ".join(num(v, 6) for v in e["eigenvalues"]))
+    elif e.get("min_eig") is not None:
+        out.append(f"  Hessian eigenvalues: smallest {num(e['min_eig'], 6)}, largest {num(e.get('max_eig'), 6)}")
+    if e.get("newton_step") is not None:
+        out.append(f"  Newton step ‖H⁻¹∇f‖∞ = {num(e['newton_step'], 3)} (estimated distance to the minimiser)")
+    if e.get("multipliers"):
+        out.append("  multipliers: " + "; ".join(f"{k}: {num(v, 8)}" for k, v in e["multipliers"].items()))
+    if e.get("kkt_residual") is not None:
+        out.append(f"  KKT residual ‖∇f − Jᵀλ‖∞/max(1,|f|) = {num(e['kkt_residual'], 3)}")
+    if e.get("maxcv") is not None:
+        out.append(f"  max constraint violation = {num(e['maxcv'], 3)}")
+    return out
 
 
 def results_json(results, with_trace: bool = False) -> str:

@@ -9,9 +9,10 @@ import numpy as np
 from .compile import Objective, compile_constraint
 from .errors import ProblemError
 from .problem import Problem
-from .result import Result
+from .result import Result, Status
 from .solvers.common import Settings
 from .solvers.registry import REGISTRY, SolverSpec, resolve
+from .verdict import FEASIBLE_TOL
 
 
 def compile_problem(problem: Problem) -> Objective:
@@ -48,9 +49,39 @@ def method_options(specs: list[SolverSpec], options: dict | None) -> dict[str, d
     return {s.name: {k: v for k, v in given.items() if k in s.option_keys} for s in specs}
 
 
+class BestSeen:
+    """The objective as a solver sees it, remembering the lowest f it evaluated at a feasible point.
+
+    Our counters see every evaluation, so when a solver returns a point worse than one it already
+    evaluated we can say so (and ``keep_best`` can return that one). The cost on the hot path is one
+    comparison per call and a copy when f improves; feasibility (bounds, constraints) is checked only
+    then. Every other attribute is the objective's own.
+    """
+
+    def __init__(self, objective: Objective, feasible=None):
+        self._objective = objective
+        self._feasible = feasible
+        self.best_f = math.inf
+        self.best_x: np.ndarray | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._objective, name)
+
+    def fun(self, x) -> float:
+        f = self._objective.fun(x)
+        if f < self.best_f and (self._feasible is None or self._feasible(x)):
+            self.best_f, self.best_x = f, np.array(x, dtype=float)
+        return f
+
+
 def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, options: dict | None = None,
-              **settings) -> Result:
-    """One method (a registered name) from one start; ``options`` are that method's own (step, lr, ...)."""
+              verify: bool = True, keep_best: bool = False, **settings) -> Result:
+    """One method (a registered name) from one start; ``options`` are that method's own (step, lr, ...).
+
+    With ``verify`` the result carries our verdict (``verdict.verify``) and the stopping measures; the
+    best point the solver evaluated is reported when it beats the returned one (``best_seen``), and
+    returned instead with ``keep_best``.
+    """
     spec = REGISTRY.get(method)
     objective = objective or compile_problem(problem)
     if not problem.starts:
@@ -59,11 +90,43 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     cons = objective.constraints
     objective.prepare(grad=True, hess=spec.needs_hess)
     objective.counts.reset()
-    result = spec.runner()(spec, objective, problem.starts[start],
+    constrained = problem.bounds is not None or bool(problem.constraints)
+    watched = BestSeen(objective, (lambda x: max_violation(problem, cons, x) <= FEASIBLE_TOL) if constrained else None)
+    result = spec.runner()(spec, watched, problem.starts[start],
                            Settings(bounds=problem.bounds, constraints=cons, options=dict(options or {}), **settings))
-    if problem.bounds is not None or problem.constraints:
+    result.extra["x0"] = list(problem.starts[start])
+    _best_seen(result, watched, objective, keep_best)
+    if constrained:
         result.extra["maxcv"] = max_violation(problem, cons, result.x)
+    if verify:
+        from .stopping import count_mismatch, measures
+        from .verdict import verify as verify_point
+        if result.status is Status.ERROR:
+            result.extra["verdict"] = "no result"
+        else:
+            result.extra.update(verify_point(objective, problem, result.x).as_extra())
+        result.extra["stopping"] = [m.as_dict() for m in measures(
+            result, spec.name, problem.n, settings.get("tol"), dict(options or {}), settings.get("maxiter"))]
+        mismatch = count_mismatch(result)
+        if mismatch:
+            result.extra["count_mismatch"] = mismatch
     return result
+
+
+def _best_seen(result: Result, watched: BestSeen, objective: Objective, keep_best: bool) -> None:
+    """Note (or, with keep_best, return) a better point the solver evaluated but did not return."""
+    if watched.best_x is None or not math.isfinite(watched.best_f):
+        return
+    fun = result.fun if math.isfinite(result.fun) else math.inf
+    if not watched.best_f < fun - 1e-14 * max(1.0, abs(watched.best_f)):
+        return
+    result.extra["best_seen"] = {"fun": watched.best_f, "x": watched.best_x.tolist(), "returned_fun": result.fun}
+    if keep_best:
+        x = watched.best_x
+        result.x, result.fun = x.tolist(), objective.fun_uncounted(x)
+        g = objective.grad_uncounted(x)
+        result.grad_norm = float(np.max(np.abs(g))) if g.size else 0.0
+        result.extra["kept_best"] = True
 
 
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective: Objective | None = None,

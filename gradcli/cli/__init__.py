@@ -18,6 +18,7 @@ COMMANDS = {
     "compare": ("gradcli.cli.compare", "Run many methods on many problem files and compare them."),
     "problems": ("gradcli.cli.problems", "List and check problem files."),
     "grad": ("gradcli.cli.grad", "Print the symbolic gradient (and Hessian) of an expression, and its values."),
+    "stationary": ("gradcli.cli.stationary", "Solve ∇f = 0 exactly where possible and classify each stationary point."),
     "checkgrad": ("gradcli.cli.checkgrad", "Check a gradient against finite differences, component by component."),
 }
 

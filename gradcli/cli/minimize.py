@@ -26,17 +26,34 @@ from . import options as opt
 @click.option("--seed", type=int, default=None, help="Seed for randomized methods (global methods).")
 @opt.gd_options
 @click.option("--trace", is_flag=True, help="Print a per-iteration table (iteration, f, ‖∇f‖∞, step, evaluations).")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check every result from the exact derivatives: minimum, saddle point, maximum, not stationary, "
+                   "infeasible. With --no-verify the exit code follows the solvers' own success.")
+@click.option("--keep-best", is_flag=True, help="Return the best point a method evaluated when it is better than "
+              "the point the method returned.")
+@click.option("--verbose", "-v", is_flag=True, help="Per method: stopping measures against their tolerances, "
+              "evaluations measured vs reported by the solver, Hessian eigenvalues, multipliers.")
+@click.option("--exact", is_flag=True, help="Also solve ∇f = 0 exactly (SymPy, within --exact-timeout) and print "
+              "each method's distance to the nearest exact minimiser.")
+@click.option("--exact-timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds allowed for the exact solve of --exact.")
+@click.option("--starts", type=click.IntRange(min=1), default=None,
+              help="Multistart: N starting points from a scrambled Sobol sequence inside --bounds (required, finite); "
+                   "the best verified minimum is kept, every start is listed in --json. --seed sets the sequence.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable records on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells (0: a method succeeded).")
 @click.pass_context
-def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, tol, maxiter, seed, trace, as_json,
-            quiet, **method_options):
+def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, tol, maxiter, seed, trace, verify,
+            keep_best, verbose, exact, exact_timeout, starts, as_json, quiet, **method_options):
     """Minimize EXPR (or the problem in FILE.yaml) from X0 with one, several or all methods.
 
     EXPR uses + - * / ** (or ^), parentheses, numbers, variables and the functions exp log ln sqrt sin cos
     tan asin acos atan atan2 sinh cosh tanh abs sign min max erf, constants pi and E. The gradient and
     Hessian are derived symbolically and compiled once; the evaluation counts printed are the calls our own
-    counters saw. Exit code: 0 when at least one method succeeded, 1 when none did, 2 for bad input.
+    counters saw. Every result gets a verdict from the exact derivatives (minimum, minimum (degenerate),
+    saddle point, maximum, not stationary, infeasible). --method auto picks one method from the problem's
+    structure and says why. Exit code: 0 when at least one method reached a verified minimum (with
+    --no-verify: when one succeeded), 1 when none did, 2 for bad input.
 
     \b
     Examples:
@@ -48,17 +65,72 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
       gradcli minimize problems/rosenbrock.yaml --method bfgs
       gradcli minimize "100*(y-x**2)**2+(1-x)**2" --x0 -1.2,1 --method gd --step bb --maxiter 2000
       gradcli minimize "x**2-4*x+8" --x0 1.3 --method momentum,nesterov,adam --lr 0.05 --trace
+      gradcli minimize "x**2 - y**2" --x0 1,0 --method bfgs          # verdict: saddle point, exit 1
+      gradcli minimize problems/hs071.yaml --method slsqp --verbose  # multipliers, KKT residual
+      gradcli minimize "100*(y-x**2)**2+(1-x)**2" --x0 -1.2,1 --method auto
+      gradcli minimize "x**4 - 3*x**2 + y**2" --bounds x=-3:3 --bounds y=-3:3 --starts 8 --seed 1 -m l-bfgs-b
     """
     from ..report import consoles, print_results, results_json
-    from ..solve import solve
+    from ..solve import compile_problem, method_options as shares_of, solve_one
+    from ..solvers.registry import REGISTRY, normalize, resolve
 
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
-                             dim=dim)
-    results, skipped = solve(problem, method, tol=tol, maxiter=maxiter, seed=seed, trace=trace,
-                             options=method_options)
+                             need_x0=starts is None, dim=dim)
+    notes: list[str] = []
+    auto_line = None
+    if normalize(method) == "auto":
+        from ..auto import choose
+        choice = choose(problem)
+        method = choice.method
+        auto_line = choice.line(REGISTRY.get(method).label)
+        notes.append(auto_line)
+    specs, skipped = resolve(method, problem)
+    shares = shares_of(specs, method_options)
+    compiled = compile_problem(problem)
+    run = dict(tol=tol, maxiter=maxiter, seed=seed, trace=trace or verbose, verify=verify, keep_best=keep_best)
+    if starts is not None:
+        from ..multistart import best_of_starts, sobol_starts
+        points = sobol_starts(problem, starts, seed)
+        results = [best_of_starts(problem, s.name, compiled, points, options=shares[s.name], **run) for s in specs]
+    else:
+        results = [solve_one(problem, s.name, objective=compiled, options=shares[s.name], **run) for s in specs]
+    if auto_line and results:
+        results[0].extra["auto_reason"] = auto_line
+    if exact:
+        notes.extend(_exact_errors(problem, compiled, results, exact_timeout))
+    if verbose and not trace:
+        for r in results:   # the trace was recorded for the stopping measures only
+            r.trace = None
     out, _ = consoles()
     if as_json:
         click.echo(results_json(results, with_trace=trace))
     elif not quiet:
-        print_results(out, problem, results, skipped, trace=trace)
-    ctx.exit(0 if any(r.success for r in results) else 1)
+        print_results(out, problem, results, skipped, trace=trace, verbose=verbose, notes=notes)
+    if verify:
+        ok = any(str(r.extra.get("verdict", "")).startswith("minimum") for r in results)
+    else:
+        ok = any(r.success for r in results)
+    ctx.exit(0 if ok else 1)
+
+
+def _exact_errors(problem, compiled, results, timeout: float) -> list[str]:
+    """Each result's distance to the nearest exact minimiser (``extra['exact_error']``); notes for the report."""
+    import numpy as np
+
+    from ..stationary import find_stationary
+
+    found = find_stationary(problem, objective=compiled, timeout=timeout, numeric_fallback=False)
+    if not found.exact:
+        return [f"--exact: could not solve ∇f = 0 exactly ({found.message})"]
+    minima = [p for p in found.points if p.kind.startswith("minimum")]
+    if not minima:
+        return ["--exact: ∇f = 0 has no real minimiser"]
+    for r in results:
+        x = np.asarray(r.x, dtype=float)
+        if not np.all(np.isfinite(x)):
+            continue
+        dist = [float(np.max(np.abs(x - np.asarray(p.x)))) for p in minima]
+        k = int(np.argmin(dist))
+        r.extra["exact_error"], r.extra["exact_minimizer"] = dist[k], minima[k].x
+        r.extra["exact_minimizer_text"] = minima[k].exact
+    return [f"--exact: {len(minima)} exact minimiser{'s' if len(minima) != 1 else ''} of ∇f = 0"]
