@@ -18,10 +18,12 @@ import logging
 import uuid
 from collections.abc import Iterator
 
-from .compare import Task, failure_record, run_task_safe
+from .compare import Task, failure_record, run_batch
 from .errors import GradcliError
 
 INSTALL_HINT = "pip install 'gradcli[distributed]'"
+MAX_BATCH = 16          # runs per Dask task at most: records stream back at least this often
+BATCHES_PER_WORKER = 8  # ... and at least this many tasks per worker thread, so the load stays balanced
 
 
 def parse_scheduler(spec: str) -> tuple[str, int | str]:
@@ -74,22 +76,24 @@ def dask_results(tasks: list[Task], spec: str) -> Iterator[tuple[int, dict]]:
     futures = []
     try:
         study = uuid.uuid4().hex[:8]
+        threads = max(1, sum(client.nthreads().values()))
+        batches = batch_ranges(len(tasks), threads)
         # explicit keys: Dask would otherwise hash every task (text included) to name it
-        futures = client.map(run_task_safe, tasks, key=[f"gradcli-{study}-{i}" for i in range(len(tasks))],
-                             pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        for fut in distributed.as_completed(futures):
-            i = index[fut.key]
+        futures = client.map(run_batch, [tasks[b.start:b.stop] for b in batches],
+                             key=[f"gradcli-{study}-{b.start}" for b in batches], pure=False)
+        where = {f.key: b for f, b in zip(futures, batches)}
+        for fut, value in distributed.as_completed(futures, with_results=True, raise_errors=False):
+            batch = where[fut.key]
             if fut.status == "finished":
-                rec = fut.result()
-            else:
-                exc = fut.exception()
+                records = value
+            else:                                  # the batch kept killing workers, or could not start
+                exc = value[1] if isinstance(value, tuple) else fut.exception()
                 if _cannot_import_gradcli(exc):
                     raise GradcliError("the Dask workers cannot import gradcli: install it on every worker machine "
                                        f"({INSTALL_HINT}), the same version as here ({exc})")
-                rec = failure_record(tasks[i], f"{type(exc).__name__}: {exc}"[:300])
+                records = [failure_record(tasks[i], f"{type(exc).__name__}: {exc}"[:300]) for i in batch]
             fut.release()
-            yield i, rec
+            yield from zip(batch, records)
     finally:
         if futures:
             try:
@@ -99,6 +103,12 @@ def dask_results(tasks: list[Task], spec: str) -> Iterator[tuple[int, dict]]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def batch_ranges(n: int, threads: int) -> list[range]:
+    """Consecutive runs (plan order: one problem's runs together, so a batch rarely compiles twice)."""
+    size = max(1, min(MAX_BATCH, n // (threads * BATCHES_PER_WORKER)))
+    return [range(i, min(n, i + size)) for i in range(0, n, size)]
 
 
 def _cannot_import_gradcli(exc) -> bool:
