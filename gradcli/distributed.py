@@ -114,8 +114,3 @@ def batch_ranges(n: int, threads: int) -> list[range]:
 def _cannot_import_gradcli(exc) -> bool:
     return isinstance(exc, ImportError) and "gradcli" in str(exc)
 
-
-def worker_states(spec_or_client) -> dict:
-    """Per worker: its compile count (compare.worker_state), for the benchmark."""
-    from .compare import worker_state
-    return spec_or_client.run(worker_state)
