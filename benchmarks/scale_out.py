@@ -50,7 +50,10 @@ def main() -> None:
 
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
+    from gradcli.distributed import QUIET_WORKERS
+    dask.config.set(QUIET_WORKERS)    # as gradcli.distributed.connect does
     t = time.perf_counter()
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None,
                            silence_logs=logging.ERROR)

@@ -22,6 +22,12 @@ from .compare import Task, failure_record, run_batch
 from .errors import GradcliError
 
 INSTALL_HINT = "pip install 'gradcli[distributed]'"
+# Worker housekeeping that wakes often and takes the GIL from the run: Dask's statistical profiler (every
+# 10 ms) made short runs ~2x slower in benchmarks/scale_out.py; the event-loop tick (20 ms) and memory
+# monitor (100 ms) cost a little more. Set for LocalCluster; a cluster started by hand can use
+# DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False etc.
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "500ms",
+                 "distributed.worker.memory.monitor-interval": "1s"}
 MAX_BATCH = 16          # runs per Dask task at most: records stream back at least this often
 BATCHES_PER_WORKER = 8  # ... and at least this many tasks per worker thread, so the load stays balanced
 
@@ -56,6 +62,8 @@ def connect(spec: str):
     distributed = _import_dask()
     kind, value = parse_scheduler(spec)
     if kind == "local":
+        import dask
+        dask.config.set(QUIET_WORKERS)
         # one thread per worker: runs are CPU-bound Python, threads would only fight over the GIL
         cluster = distributed.LocalCluster(n_workers=value, threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=logging.ERROR)
