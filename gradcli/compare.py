@@ -8,9 +8,11 @@ study seed and the run's own key, so the numbers do not depend on the order or p
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .problem_file import find_files, parse_text, problem_from_text, read_text
 from .solvers.registry import REGISTRY, resolve
@@ -35,10 +37,17 @@ class Task:
     timeout: float | None = None
     solve_tol: float = DEFAULT_TOL     # solved means f - f* <= solve_tol * max(1, |f*|) (file's tol wins)
     history: bool = False
+    x0: tuple[float, ...] | None = None  # a generated start (--starts); None: the file's start number `start`
 
     @property
-    def key(self) -> tuple:
-        return (self.sha256, self.method, self.start, self.seed, self.tol, self.maxiter)
+    def key(self) -> str:
+        """What makes a run this run: problem hash, method, options, start (index and point), seed.
+
+        The results file (--results) is keyed by it, so a re-run with the same options skips the run
+        and one with different options does not."""
+        what = [self.sha256, self.method, self.start, self.seed, self.x0, self.tol, self.maxiter, self.timeout,
+                self.solve_tol, self.history]
+        return hashlib.sha256(json.dumps(what).encode()).hexdigest()[:32]
 
 
 def run_seed(seed: int, sha256: str, method: str, start: int) -> int:
@@ -47,8 +56,14 @@ def run_seed(seed: int, sha256: str, method: str, start: int) -> int:
     return int.from_bytes(h[:4], "little")
 
 
-def plan(paths, methods: str = "all", *, seed: int = 0, **task_options) -> tuple[list[Task], list[tuple]]:
-    """Every (problem, start, method) to run, and the (problem, method, reason) pairs skipped."""
+def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
+         **task_options) -> tuple[list[Task], list[tuple]]:
+    """Every (problem, start, method) to run, and the (problem, method, reason) pairs skipped.
+
+    ``starts`` adds that many generated starting points per problem (gradcli.starts) after the file's own.
+    """
+    from .starts import extra_starts
+
     tasks: list[Task] = []
     skipped: list[tuple] = []
     names: dict[str, str] = {}
@@ -72,14 +87,17 @@ def plan(paths, methods: str = "all", *, seed: int = 0, **task_options) -> tuple
                 skipped.append((problem.name, spec.name, why))
             elif spec not in specs:
                 specs.append(spec)
-        for start in range(len(problem.starts)):
+        points = [None] * len(problem.starts) + [
+            tuple(p) for p in extra_starts(problem.x0, problem.bounds, starts, seed, pt.sha256)]
+        for start, x0 in enumerate(points):
             for spec in specs:
                 tasks.append(Task(problem.name, str(path), pt.text, pt.sha256, spec.name, start,
-                                  run_seed(seed, pt.sha256, spec.name, start), **task_options))
+                                  run_seed(seed, pt.sha256, spec.name, start), x0=x0, **task_options))
     return tasks, skipped
 
 
 _CACHE: dict[str, tuple] = {}
+_COMPILES = [0]     # compilations in this process: the benchmark checks "once per problem per worker"
 
 
 def _compiled(task: Task):
@@ -88,7 +106,13 @@ def _compiled(task: Task):
         from .solve import compile_problem
         problem = problem_from_text(parse_text(task.text, task.path))
         _CACHE[task.sha256] = (problem, compile_problem(problem))
+        _COMPILES[0] += 1
     return _CACHE[task.sha256]
+
+
+def worker_state() -> dict:
+    """This process's compile cache, for benchmarks and diagnostics; never part of a record."""
+    return {"pid": os.getpid(), "compiles": _COMPILES[0], "cached": len(_CACHE)}
 
 
 class _Monitored:
@@ -112,7 +136,7 @@ class _Monitored:
     def fun(self, x):
         self._tick()
         f = self._o.fun(x)
-        if self.history is not None and f < self._best:
+        if self.history is not None and f < self._best and math.isfinite(f):
             self._best = f
             c = self._o.counts
             self.history.append([c.nfev + c.njev, f])
@@ -136,8 +160,11 @@ def run_task(task: Task) -> dict:
     from .solve import solve_one
 
     problem, objective = _compiled(task)
+    start = task.start
+    if task.x0 is not None:      # a generated start: the same problem from that point
+        problem, start = replace(problem, starts=[list(task.x0)]), 0
     monitored = _Monitored(objective, task.timeout, task.history)
-    result = solve_one(problem, task.method, start=task.start, objective=monitored, tol=task.tol,
+    result = solve_one(problem, task.method, start=start, objective=monitored, tol=task.tol,
                        maxiter=task.maxiter, seed=task.seed)
     rec = result.as_dict()
     f_star = problem.solution.f if problem.solution else None
@@ -146,7 +173,41 @@ def run_task(task: Task) -> dict:
                solved=solved(result.fun, f_star, tol, result.extra.get("maxcv")))
     if monitored.history is not None:
         rec["history"] = monitored.history
+        rec["f0"] = _finite(objective.fun_uncounted(problem.starts[start]))   # data profiles measure from f(x0)
     return rec
+
+
+def _finite(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def run_task_safe(task: Task) -> dict:
+    """run_task, but a run that raises (outside the solver's own guard: compiling, a bad start) becomes a
+    failure record with the message, so one bad run never takes a study down."""
+    try:
+        return run_task(task)
+    except Exception as exc:  # noqa: BLE001 - recorded, not hidden
+        return failure_record(task, f"{type(exc).__name__}: {exc}"[:300])
+
+
+def run_batch(tasks: list[Task]) -> list[dict]:
+    """Several runs as one unit of remote work: a Dask task costs milliseconds of scheduling, a short run
+    less, so short runs travel in small batches (gradcli.distributed picks the size)."""
+    return [run_task_safe(t) for t in tasks]
+
+
+def failure_record(task: Task, message: str) -> dict:
+    """The record of a run that produced no result (same keys the reports read); unsolved when the file
+    publishes f*, so a crash counts against the method in the profiles rather than vanishing."""
+    try:
+        f_star = float(parse_text(task.text, task.path).doc["solution"]["f"])
+    except Exception:  # noqa: BLE001 - no (readable) solution: not judged
+        f_star = None
+    return {"method": task.method, "x": None, "fun": None, "grad_norm": None, "nit": None, "nfev": 0, "njev": 0,
+            "nhev": 0, "time": 0.0, "success": False, "status": "error", "message": message,
+            "problem": task.problem, "start": task.start, "seed": task.seed, "f_star": f_star,
+            "solved": None if f_star is None else False}
 
 
 def solved(fun: float, f_star: float | None, tol: float, maxcv: float | None = None) -> bool | None:
@@ -160,33 +221,32 @@ def solved(fun: float, f_star: float | None, tol: float, maxcv: float | None = N
     return fun - f_star <= tol * max(1.0, abs(f_star))
 
 
-def run_study(tasks: list[Task], jobs: int = 1, on_result=None) -> tuple[list[dict], bool]:
-    """Run every task (in ``jobs`` processes); records come back in task order whatever ``jobs`` is.
+def run_study(tasks: list[Task], jobs: int = 1, on_result=None, *, scheduler: str | None = None,
+              done: dict[str, dict] | None = None) -> tuple[list[dict], bool]:
+    """Run every task not already ``done`` (records by task key, from a results file) on an engine:
+    in-process, ``jobs`` processes, or a Dask cluster (``scheduler``). ``on_result(task, record)`` is
+    called as each run finishes, in completion order. Records come back in task order whatever ran them.
 
     Returns (records, interrupted). Ctrl-C stops cleanly with what has finished.
     """
-    done: dict[int, dict] = {}
+    from .engines import engine_for
+
+    done = dict(done or {})
+    records: dict[int, dict] = {i: done[t.key] for i, t in enumerate(tasks) if t.key in done}
+    todo = [(i, t) for i, t in enumerate(tasks) if i not in records]
     interrupted = False
+    results = engine_for(jobs, scheduler)([t for _, t in todo])
     try:
-        if jobs <= 1:
-            for i, task in enumerate(tasks):
-                done[i] = run_task(task)
-                if on_result:
-                    on_result(done[i])
-        else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-            pool = ProcessPoolExecutor(max_workers=jobs)
-            try:
-                futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
-                for fut in as_completed(futures):
-                    done[futures[fut]] = fut.result()
-                    if on_result:
-                        on_result(done[futures[fut]])
-            finally:
-                pool.shutdown(wait=not interrupted, cancel_futures=True)
+        for j, rec in results:
+            i = todo[j][0]
+            records[i] = rec
+            if on_result:
+                on_result(tasks[i], rec)
     except KeyboardInterrupt:
         interrupted = True
-    return [done[i] for i in sorted(done)], interrupted
+    finally:
+        results.close()
+    return [records[i] for i in sorted(records)], interrupted
 
 
 def task_dict(task: Task) -> dict:

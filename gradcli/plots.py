@@ -76,3 +76,48 @@ def convergence_pngs(records: list[dict], folder: str | Path, force: bool = Fals
         plt.close(fig)
         written.append(path)
     return written
+
+
+def _steps(ax, xs, ys, label):
+    ax.step(xs, ys, where="post", label=label, linewidth=1.8)
+
+
+def data_profile_png(profile, path: str | Path, force: bool = False) -> None:
+    """Moré & Wild data profile: share of problems solved against budget in simplex gradients."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for m in profile.methods:
+        _steps(ax, profile.budgets, profile.d[m], m)
+    ax.set_xscale("log")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("budget α  (f + ∇f evaluations / (n + 1), i.e. simplex gradients)")
+    ax.set_ylabel("share of problems solved")
+    ax.set_title(f"Data profile (Moré & Wild 2009), τ = {profile.tau:g}, {profile.problems} problems")
+    ax.grid(True, alpha=0.3, which="both")
+    ax.legend(loc="lower right", fontsize=9)
+    fig.text(0.01, -0.02, f"Read: the share of problems on which a method got within {1 - profile.tau:.4g} of the best "
+                          "possible decrease f(x0) − f_L, for each budget; higher and further left is better.",
+             fontsize=8)
+    _save(fig, path, force)
+    plt.close(fig)
+
+
+def ecdf_png(ecdf, path: str | Path, force: bool = False) -> None:
+    """COCO-style runtime ECDF over the targets f − f* ∈ ecdf.targets."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for m in ecdf.methods:
+        _steps(ax, ecdf.budgets, ecdf.share[m], m)
+    ax.set_xscale("log")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("budget  (f + ∇f evaluations / n)")
+    ax.set_ylabel("share of (problem, target) pairs reached")
+    lo, hi = min(ecdf.targets), max(ecdf.targets)
+    ax.set_title(f"Runtime ECDF (COCO style), targets f − f* ∈ [{lo:g}, {hi:g}], {ecdf.instances} problems")
+    ax.grid(True, alpha=0.3, which="both")
+    ax.legend(loc="lower right", fontsize=9)
+    fig.text(0.01, -0.02, f"Read: for each budget, the share of all {len(ecdf.targets)} targets on all problems a "
+                          "method had reached; higher and further left is better, the right end is what it ever reached.",
+             fontsize=8)
+    _save(fig, path, force)
+    plt.close(fig)

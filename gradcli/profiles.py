@@ -76,3 +76,117 @@ def summarize(records: list[dict]) -> list[MethodSummary]:
                                  sum(r["time"] for r in rs)))
     out.sort(key=lambda s: (-s.solved / max(s.judged, 1), s.median_evals if s.median_evals is not None else math.inf))
     return out
+
+
+# ---- budget-based views: data profiles and runtime ECDFs (need each run's `history`) ----------------
+
+def budget_grid(decades: int) -> list[float]:
+    """1 to 10**decades: ten log-spaced points per decade plus the 1-2-5 values the tables show."""
+    fine = {round(10 ** (k / 10), 6) for k in range(10 * decades + 1)}
+    return sorted(fine | {float(m * 10 ** d) for d in range(decades) for m in (1, 2, 5)} | {float(10 ** decades)})
+
+
+DATA_BUDGETS = budget_grid(3)                                              # in simplex gradients, n + 1 evals
+ECDF_TARGETS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]           # f - f* to reach (COCO)
+ECDF_BUDGETS = budget_grid(4)                                              # in evals / n
+
+
+@dataclass
+class DataProfile:
+    """Moré & Wild (2009): d_s(α) = share of problems method s solves within α (n_p + 1) evaluations."""
+
+    tau: float
+    methods: list[str]
+    budgets: list[float]
+    d: dict[str, list[float]]
+    problems: int          # (problem, start) instances every method ran on, with history and f(x0)
+
+
+@dataclass
+class RuntimeECDF:
+    """COCO-style: share of (instance, target) pairs a method reached within each budget (evals / n)."""
+
+    targets: list[float]
+    methods: list[str]
+    budgets: list[float]
+    share: dict[str, list[float]]
+    instances: int         # (problem, start) instances with a known f*; pairs = instances x targets
+
+
+def _feasible(r) -> bool:
+    from .compare import FEASIBILITY_TOL
+    return r.get("maxcv") is None or r["maxcv"] <= FEASIBILITY_TOL
+
+
+def _first_reaching(history, level: float) -> float:
+    """The evaluation count at which the best f first got to ``level`` or below (inf: never)."""
+    for evals, f in history or []:
+        if f <= level:
+            return float(evals)
+    return math.inf
+
+
+def _with_history(records, methods):
+    runs: dict[tuple, dict[str, dict]] = {}
+    for r in records:
+        if r["method"] in methods and r.get("history") is not None:
+            runs.setdefault((r["problem"], r["start"]), {})[r["method"]] = r
+    return {k: v for k, v in runs.items() if len(v) == len(methods)}
+
+
+def data_profile(records: list[dict], tau: float = 1e-3, budgets: list[float] | None = None) -> DataProfile:
+    """Data profiles of Moré & Wild, "Benchmarking derivative-free optimization algorithms", SIAM J. Optim.
+    20(1):172-191, 2009, §2.
+
+    A run solves instance p once its best value passes their convergence test (eq. 2.1)
+        f(x0) - f(x) >= (1 - τ) (f(x0) - f_L),
+    with f_L the smallest value any method found on p (final f of feasible runs) or the published f*,
+    whichever is lower. t_{p,s} is the evaluations (f + ∇f, as in --cost evals) it took, and the data
+    profile is d_s(α) = |{p : t_{p,s} / (n_p + 1) <= α}| / |P|, α in simplex gradients (eq. 2.7).
+    A run ending infeasible never counts as solved (its history may pass through infeasible points).
+    """
+    methods = sorted({r["method"] for r in records})
+    budgets = list(budgets or DATA_BUDGETS)
+    instances = {k: v for k, v in _with_history(records, methods).items()
+                 if all(r.get("f0") is not None for r in v.values())}
+    cost: dict[str, list[float]] = {m: [] for m in methods}
+    for runs in instances.values():
+        any_run = next(iter(runs.values()))
+        found = [r["fun"] for r in runs.values() if r.get("fun") is not None and _feasible(r)]
+        f_l = min(found + ([any_run["f_star"]] if any_run.get("f_star") is not None else []), default=None)
+        for m, r in runs.items():
+            f0 = r["f0"]
+            if f_l is None or not _feasible(r):
+                t = math.inf
+            elif f0 <= f_l:            # x0 already as good as anything found: the test holds at once
+                t = 0.0
+            else:
+                t = _first_reaching(r["history"], f0 - (1 - tau) * (f0 - f_l))
+            cost[m].append(t / (r.get("n", 1) + 1))
+    n = len(instances)
+    d = {m: [sum(c <= a for c in cost[m]) / n if n else 0.0 for a in budgets] for m in methods}
+    return DataProfile(tau, methods, budgets, d, n)
+
+
+def runtime_ecdf(records: list[dict], targets: list[float] | None = None,
+                 budgets: list[float] | None = None) -> RuntimeECDF:
+    """Empirical runtime distributions in the style of COCO (Hansen et al., "COCO: a platform for comparing
+    continuous optimizers in a black-box setting", 2021): for each run and each target Δ in ``targets``,
+    the runtime is the evaluations (f + ∇f) until best f - f* <= Δ; the ECDF at budget b is the share
+    of all (instance, target) pairs reached within b · n evaluations. Instances without a known f* are
+    left out; a run ending infeasible reaches no target.
+    """
+    methods = sorted({r["method"] for r in records})
+    targets = list(targets or ECDF_TARGETS)
+    budgets = list(budgets or ECDF_BUDGETS)
+    instances = {k: v for k, v in _with_history(records, methods).items()
+                 if next(iter(v.values())).get("f_star") is not None}
+    times: dict[str, list[float]] = {m: [] for m in methods}
+    for runs in instances.values():
+        for m, r in runs.items():
+            for t in targets:
+                hit = _first_reaching(r["history"], r["f_star"] + t) if _feasible(r) else math.inf
+                times[m].append(hit / max(r.get("n", 1), 1))
+    pairs = len(instances) * len(targets)
+    share = {m: [sum(v <= b for v in times[m]) / pairs if pairs else 0.0 for b in budgets] for m in methods}
+    return RuntimeECDF(targets, methods, budgets, share, len(instances))

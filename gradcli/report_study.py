@@ -49,6 +49,48 @@ def profile_table(profile) -> Table:
     return t
 
 
+def _spark(budgets, values, decades: int) -> str:
+    """The curve at a glance: one block character per ⅕ decade of budget, height = share in [0, 1]."""
+    blocks = " ▁▂▃▄▅▆▇█"
+    out = []
+    for k in range(5 * decades + 1):
+        b = 10 ** (k / 5)
+        v = max((v for x, v in zip(budgets, values) if x <= b * (1 + 1e-9)), default=0.0)
+        out.append(blocks[min(8, round(v * 8))])
+    return "".join(out)
+
+
+def _columns(budgets, shown):
+    return [i for i, b in enumerate(budgets) if b in shown]
+
+
+def data_profile_table(profile) -> Table:
+    t = Table(title=f"data profile (Moré & Wild 2009), τ = {profile.tau:g}, {profile.problems} problems: share solved "
+                    "within α simplex gradients (α (n+1) f+∇f evals); higher is better", header_style="bold")
+    t.add_column("method")
+    cols = _columns(profile.budgets, (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000))
+    for i in cols:
+        t.add_column(f"α={profile.budgets[i]:g}", justify="right")
+    t.add_column("α: 1 … 1000")
+    for m in profile.methods:
+        t.add_row(Text(m), *[f"{profile.d[m][i]:.2f}" for i in cols], _spark(profile.budgets, profile.d[m], 3))
+    return t
+
+
+def ecdf_table(ecdf) -> Table:
+    t = Table(title=f"runtime ECDF (COCO style), {ecdf.instances} problems x {len(ecdf.targets)} targets f − f* ≤ "
+                    f"{max(ecdf.targets):g} … {min(ecdf.targets):g}: share reached within b·n f+∇f evals; higher is "
+                    "better", header_style="bold")
+    t.add_column("method")
+    cols = _columns(ecdf.budgets, (1, 10, 100, 1000, 10000))
+    for i in cols:
+        t.add_column(f"b={ecdf.budgets[i]:g}", justify="right")
+    t.add_column("b: 1 … 10⁴")
+    for m in ecdf.methods:
+        t.add_row(Text(m), *[f"{ecdf.share[m][i]:.2f}" for i in cols], _spark(ecdf.budgets, ecdf.share[m], 4))
+    return t
+
+
 def problems_table(rows: list[dict]) -> Table:
     t = Table(header_style="bold")
     for col, just in (("name", "left"), ("n", "right"), ("tags", "left"), ("f*", "right"), ("file", "left")):

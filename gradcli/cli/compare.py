@@ -17,19 +17,34 @@ import click
               "and the run's key, so results do not depend on --jobs.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Run in this many worker processes.")
+@click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", default=None,
+              help="Run on Dask: a LocalCluster of N worker processes, or a running scheduler (workers need "
+                   "gradcli installed). Needs pip install 'gradcli[distributed]'.")
+@click.option("--results", "results_file", metavar="FILE.jsonl", default=None,
+              help="Append each finished run to FILE as one JSON line, on disk at once; running the same command "
+                   "again skips the runs already there and finishes the rest.")
+@click.option("--starts", type=click.IntRange(min=0), default=0, show_default=True,
+              help="K more starting points per problem: scrambled Sobol inside finite bounds, else x0 + "
+                   "0.1·max(1,|x0|)·z (z standard normal); seeded by --seed and the problem file's hash.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds per run; an overrunning run is recorded as 'time limit reached' and the rest go on.")
 @click.option("--cost", type=click.Choice(["evals", "nfev", "njev", "time"]), default="evals", show_default=True,
               help="Cost in the performance profile (evals = f evaluations + gradient evaluations).")
 @click.option("--json", "json_file", metavar="FILE", help="Write every run's record as JSON.")
 @click.option("--csv", "csv_file", metavar="FILE", help="Write every run's record as CSV.")
-@click.option("--plot", "plot_file", metavar="FILE.png", help="Write the performance profile as a PNG (needs matplotlib).")
+@click.option("--plot", "plots", metavar="[KIND:]FILE.png", multiple=True,
+              help="Write a PNG (needs matplotlib); KIND is profile (the default), data (data profile) or ecdf "
+                   "(runtime ECDF). Repeatable: --plot p.png --plot data:d.png --plot ecdf:e.png")
+@click.option("--history", is_flag=True, help="Record each run's convergence history and print data profiles and "
+              "runtime ECDFs (implied by --plot data:/ecdf: and --plot-convergence).")
+@click.option("--tau", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=1e-3,
+              show_default=True, help="Data profile tolerance: solved when f(x0) − f ≥ (1 − τ)(f(x0) − f_L).")
 @click.option("--plot-convergence", "conv_dir", metavar="DIR", help="Write best-f-versus-evaluations PNGs per problem.")
 @click.option("--force", is_flag=True, help="Overwrite output files that exist.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the per-method summary.")
 @click.pass_context
-def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, timeout, cost, json_file, csv_file, plot_file,
-            conv_dir, force, quiet):
+def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler, results_file, starts, timeout, cost,
+            json_file, csv_file, plots, history, tau, conv_dir, force, quiet):
     """Run every method on every problem file (and start) and compare them.
 
     Prints every run, a per-method summary (problems solved, median evaluations on solved problems,
@@ -40,6 +55,8 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, timeout, 
       gradcli compare problems/
       gradcli compare problems/ --methods bfgs,l-bfgs-b,nelder-mead,gd --json out.json --plot profile.png
       gradcli compare problems/rosenbrock.yaml problems/wood.yaml -m bfgs,cg --jobs 2 --csv runs.csv
+      gradcli compare problems/ -m bfgs,nelder-mead --starts 5 --scheduler local:2 --results runs.jsonl \\
+          --plot data:data.png --plot ecdf:ecdf.png
     """
     from ..compare import plan, run_study
     from ..output import check_writable, write_atomic
@@ -47,17 +64,45 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, timeout, 
     from ..report import consoles
     from ..report_study import profile_table, records_csv, records_json, runs_table, summary_table
 
-    for f in (json_file, csv_file, plot_file):
+    if scheduler and jobs != 1:
+        raise click.UsageError("give --jobs or --scheduler, not both (with --scheduler the cluster decides)")
+    plot_files = [_plot_kind(p) for p in plots]
+    for f in [json_file, csv_file] + [f for _, f in plot_files]:
         if f:
             check_writable(f, force)
-    tasks, skipped = plan(paths, methods, seed=seed, tol=method_tol, maxiter=maxiter, timeout=timeout,
-                          solve_tol=tol, history=bool(conv_dir))
+    history = history or bool(conv_dir) or any(kind != "profile" for kind, _ in plot_files)
+    if scheduler:
+        from ..distributed import _import_dask, parse_scheduler
+        parse_scheduler(scheduler)
+        _import_dask()
+    tasks, skipped = plan(paths, methods, seed=seed, starts=starts, tol=method_tol, maxiter=maxiter, timeout=timeout,
+                          solve_tol=tol, history=history)
     out, err = consoles()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    with Progress(TextColumn("compare"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                  transient=True, disable=not err.is_terminal) as bar:
-        job = bar.add_task("runs", total=len(tasks))
-        records, interrupted = run_study(tasks, jobs, on_result=lambda r: bar.advance(job))
+    store = None
+    if results_file:
+        from ..results_file import ResultsFile
+        store = ResultsFile(results_file)
+    try:
+        done = store.done if store else {}
+        resumed = sum(t.key in done for t in tasks)
+        if store and resumed:
+            err.print(f"{results_file}: {resumed} of {len(tasks)} runs already done, running the other "
+                      f"{len(tasks) - resumed}", markup=False)
+
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        with Progress(TextColumn("compare"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                      transient=True, disable=not err.is_terminal) as bar:
+            job = bar.add_task("runs", total=len(tasks), completed=resumed)
+
+            def finished(task, record):
+                if store:
+                    store.append(task.key, record)
+                bar.advance(job)
+
+            records, interrupted = run_study(tasks, jobs, on_result=finished, scheduler=scheduler, done=done)
+    finally:
+        if store:
+            store.close()
     if not quiet:
         out.print(runs_table(records))
         for problem, method, why in skipped:
@@ -65,16 +110,40 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, timeout, 
     out.print(summary_table(summarize(records)))
     profile = performance_profile(records, cost)
     out.print(profile_table(profile))
+    dprof = ecdf = None
+    if history:
+        from ..profiles import data_profile, runtime_ecdf
+        from ..report_study import data_profile_table, ecdf_table
+        dprof, ecdf = data_profile(records, tau), runtime_ecdf(records)
+        out.print(data_profile_table(dprof))
+        out.print(ecdf_table(ecdf))
     if json_file:
         write_atomic(json_file, records_json(records), force)
     if csv_file:
         write_atomic(csv_file, records_csv(records), force)
-    if plot_file:
-        from ..plots import profile_png
-        profile_png(profile, plot_file, force)
+    for kind, f in plot_files:
+        from .. import plots as png
+        {"profile": lambda: png.profile_png(profile, f, force), "data": lambda: png.data_profile_png(dprof, f, force),
+         "ecdf": lambda: png.ecdf_png(ecdf, f, force)}[kind]()
     if conv_dir:
         from ..plots import convergence_pngs
         convergence_pngs(records, conv_dir, force)
     if interrupted:
-        err.print(f"interrupted: {len(records)} of {len(tasks)} runs finished and are reported above", markup=False)
+        more = f"; run the same command again to finish the other {len(tasks) - len(records)}" if results_file else ""
+        err.print(f"interrupted: {len(records)} of {len(tasks)} runs finished and are reported above{more}",
+                  markup=False)
         ctx.exit(130)
+
+
+PLOT_KINDS = ("profile", "data", "ecdf")
+
+
+def _plot_kind(value: str) -> tuple[str, str]:
+    """'data:d.png' -> ('data', 'd.png'); a plain 'p.png' is the performance profile (as before KINDs)."""
+    kind, sep, rest = value.partition(":")
+    if sep and kind in PLOT_KINDS:
+        return kind, rest
+    if sep and kind and "/" not in kind and "." not in kind:
+        raise click.BadParameter(f"unknown plot kind '{kind}'; choose one of {', '.join(PLOT_KINDS)}",
+                                 param_hint="--plot")
+    return "profile", value
