@@ -23,7 +23,7 @@ MAX_DEPTH = 100               # nesting of operations that cannot be flattened (
 MAX_EXPONENT = 1000           # |n| in a**n: beyond it symbolic work and float evaluation explode
 MAX_LITERAL_DIGITS = 30       # digits in one number literal
 MAX_NUMBER_DIGITS = 400       # digits of a constant computed from literals (2**1000 has 302)
-MAX_MINMAX_ARGS = 4           # arguments of one min/max after SymPy merges nested ones (derivatives grow ~k**3)
+MAX_MINMAX_ARGS = 6           # arguments of one min/max after SymPy merges nested ones (derivatives grow ~k**3)
 
 FUNCTIONS: dict[str, tuple[object, tuple[int, int]]] = {
     # name: (SymPy builder, (min args, max args))
