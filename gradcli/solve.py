@@ -66,6 +66,19 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     return result
 
 
+def check_start(problem: Problem, objective: Objective, start: int = 0) -> None:
+    """A start where f is nan or ±inf gives every method nothing to work with: say so, once, up front."""
+    if not problem.starts:
+        return
+    x0 = problem.starts[start]
+    f0 = objective.fun_uncounted(x0)
+    if not math.isfinite(f0):
+        where = ", ".join(f"{n}={v:g}" for n, v in zip(problem.variables, x0))
+        raise ProblemError(f"f(x0) is {f0} at {where}: the objective is not defined there (log or sqrt of a "
+                           "negative number, a division by zero, an overflow); choose another start",
+                           "x0" if start == 0 else f"starts[{start}]")
+
+
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective: Objective | None = None,
           options: dict | None = None, **settings) -> tuple[list[Result], list[tuple[SolverSpec, str]]]:
     """Every chosen method from one start; the skipped methods come back with the reason.

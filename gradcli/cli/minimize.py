@@ -50,10 +50,12 @@ def command(ctx, objective, x0, method, vars_, param, bounds, constraints, tol, 
       gradcli minimize "x**2-4*x+8" --x0 1.3 --method momentum,nesterov,adam --lr 0.05 --trace
     """
     from ..report import consoles, print_results, results_json
-    from ..solve import solve
+    from ..solve import check_start, compile_problem, solve
 
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints)
-    results, skipped = solve(problem, method, tol=tol, maxiter=maxiter, seed=seed, trace=trace,
+    compiled = compile_problem(problem)
+    check_start(problem, compiled)       # f(x0) nan or inf: one clear error, not N failed runs
+    results, skipped = solve(problem, method, objective=compiled, tol=tol, maxiter=maxiter, seed=seed, trace=trace,
                              options=method_options)
     out, _ = consoles()
     if as_json:
