@@ -11,6 +11,7 @@ import ast
 import math
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 
 import sympy as sp
@@ -109,7 +110,9 @@ def parse_tree(text: str, what: str = "expression") -> tuple[ast.AST, list[int]]
         # CPython builds the tree recursively: a sum of n terms is n levels deep. MAX_LENGTH bounds n,
         # and a chain of 100 000 terms was measured to fit the default 8 MiB C stack.
         sys.setrecursionlimit(max(old_limit, MAX_LENGTH + 1000))
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():   # "invalid decimal literal" and the like: the error says it, once
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
         col = where[min(max(offset, 0), len(where) - 1)]

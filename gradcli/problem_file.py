@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import ExpressionError, GradcliError, ProblemError
 
 MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-number x0
+MAX_YAML_DEPTH = 20            # nesting of lists/mappings: the format needs 3; PyYAML composes recursively
 
 _NUMBER = {"type": "number"}
 _VECTOR = {"oneOf": [{"type": "array", "items": _NUMBER, "minItems": 1},
@@ -87,7 +88,12 @@ def parse_text(text: str, path: str | Path = "<text>") -> ProblemText:
 
     path = Path(path)
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+            if depth > MAX_YAML_DEPTH:
+                raise ProblemFileError(path, event.start_mark.line + 1, None,
+                                       f"lists and mappings nested more than {MAX_YAML_DEPTH} deep (MAX_YAML_DEPTH)")
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise ProblemFileError(path, event.start_mark.line + 1, None,
                                        "YAML anchors and aliases (&name, *name) are not allowed in problem files; "
@@ -232,6 +238,12 @@ def problem_from_text(pt: ProblemText, **overrides):
     if problem.solution and problem.solution.x is not None and len(problem.solution.x) != n:
         raise ProblemFileError(pt.path, pt.lines.get(("solution", "x")), "solution.x",
                                f"{len(problem.solution.x)} values for {n} variables")
+    for i, text in enumerate(problem.gradient or []):   # read now, so its errors carry FILE:LINE like the rest
+        from .expr import parse
+        try:
+            parse(text, params, what="gradient component")
+        except ExpressionError as exc:
+            raise ProblemFileError(pt.path, pt.lines.get(("gradient", i)), f"gradient[{i}]", str(exc)) from None
     if problem.gradient is not None and len(problem.gradient) != n:
         raise ProblemFileError(pt.path, pt.lines.get(("gradient",)), "gradient",
                                f"{len(problem.gradient)} components for {n} variables ({', '.join(problem.variables)})")

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .compile import Objective, compile_constraint
-from .errors import ProblemError
+from .errors import GradcliError, ProblemError
 from .problem import Problem
 from .result import Result
 from .solvers.common import Settings
@@ -74,9 +74,12 @@ def check_start(problem: Problem, objective: Objective, start: int = 0) -> None:
     f0 = objective.fun_uncounted(x0)
     if not math.isfinite(f0):
         where = ", ".join(f"{n}={v:g}" for n, v in zip(problem.variables, x0))
-        raise ProblemError(f"f(x0) is {f0} at {where}: the objective is not defined there (log or sqrt of a "
-                           "negative number, a division by zero, an overflow); choose another start",
-                           "x0" if start == 0 else f"starts[{start}]")
+        field = "x0" if start == 0 else f"starts[{start}]"
+        message = (f"f(x0) is {f0} at {where}: the objective is not defined there (log or sqrt of a negative "
+                   "number, a division by zero, an overflow); choose another start")
+        if problem.source_file:
+            raise GradcliError(f"{problem.source_file}: {field}: {message}")
+        raise ProblemError(message, field)
 
 
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective: Objective | None = None,
