@@ -452,3 +452,12 @@ def test_token_soup_is_a_result_or_a_clean_error(tokens):
 def test_token_soup_through_the_cli(tokens):
     result, _ = run("grad", "--", "".join(tokens))
     assert result.exit_code in (0, 2) and "Traceback" not in result.stderr
+
+
+def test_no_python_warning_leaks_to_stderr():
+    import warnings
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(GradcliError):
+            parse("1else")
+    assert not seen
