@@ -18,6 +18,10 @@ import sympy as sp
 from . import codegen
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, AttributeError)
+# Derivatives of abs/sign/min/max hold DiracDelta (zero away from the kink; SymPy prints no numeric one, so
+# the generated code raised NameError) and Heaviside (which SymPy's printer rewrites into Piecewise at a cost
+# exponential in the number of min/max arguments). Both are given as plain functions instead.
+_KINKS = {"DiracDelta": lambda *a: 0.0, "Heaviside": codegen._heaviside}
 SPARSE_HESSIAN_MIN_N = 200      # above this, Hessians are sparse and Newton-type methods get H·p
 
 
@@ -57,14 +61,14 @@ class Compiled:
             self.fast = (lambda x: gen(*x.tolist())[0]) if scalar else (lambda x: gen(*x.tolist()))
         else:
             exprs = exprs_sympy_thunk()
-            gen = sp.lambdify(args_sympy, exprs[0] if scalar else exprs, modules="math", cse=True)
+            gen = sp.lambdify(args_sympy, exprs[0] if scalar else exprs, modules=[_KINKS, "math"], cse=True)
             self.fast = (lambda x: gen(*x.tolist())) if scalar else (lambda x: gen(*x.tolist()))
 
     def safe(self, x):
         """NumPy evaluation with IEEE semantics: nan/inf instead of exceptions (for the hard points only)."""
         if self._safe_fn is None:
             exprs = self._exprs_sympy_thunk()
-            self._safe_fn = sp.lambdify(self._args_sympy, exprs, modules="numpy")
+            self._safe_fn = sp.lambdify(self._args_sympy, exprs, modules=[_KINKS, "numpy"])
         args = [np.float64(v) for v in np.asarray(x, dtype=float).ravel()]
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -11,6 +11,7 @@ import ast
 import math
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 
 import sympy as sp
@@ -25,6 +26,7 @@ MAX_LITERAL_DIGITS = 30       # digits in one number literal
 MAX_NUMBER_DIGITS = 400       # digits of a constant computed from literals (2**1000 has 302)
 MAX_DIM = 1_000_000           # entries of an indexed variable x[i] (--dim)
 MAX_SUM_TERMS = 2_000_000     # terms all sum(...) together may expand to: bounds memory and setup time
+MAX_MINMAX_ARGS = 6           # arguments of one min/max after SymPy merges nested ones (derivatives grow ~k**3)
 
 FUNCTIONS: dict[str, tuple[object, tuple[int, int]]] = {
     # name: (SymPy builder, (min args, max args))
@@ -110,7 +112,9 @@ def parse_tree(text: str, what: str = "expression") -> tuple[ast.AST, list[int]]
         # CPython builds the tree recursively: a sum of n terms is n levels deep. MAX_LENGTH bounds n,
         # and a chain of 100 000 terms was measured to fit the default 8 MiB C stack.
         sys.setrecursionlimit(max(old_limit, MAX_LENGTH + 1000))
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():   # "invalid decimal literal" and the like: the error says it, once
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
         col = where[min(max(offset, 0), len(where) - 1)]
@@ -198,7 +202,7 @@ class _Builder:
                 for child, flat in kids:
                     stack.append((child, depth if flat else depth + 1, False))
                 continue
-            done[id(node)] = self.combine(node, done)
+            done[id(node)] = self.check_value(node, self.combine(node, done))
             for child, _ in kids:
                 done.pop(id(child), None)
         return done[id(root)]
@@ -276,6 +280,7 @@ class _Builder:
             num, den = [], []
             for n, op in self.chain(node, (ast.Mult, ast.Div)):
                 (den if op is ast.Div else num).append(done[id(n)])
+            self.check_product(node, num + den)
             lazy = bool(self.bound)
             out = sp.Mul(*num, evaluate=not lazy)
             if den:
@@ -346,23 +351,36 @@ class _Builder:
 
     def call(self, node, fn, args):
         try:
-            return fn(*args)
+            out = fn(*args)
         except (TypeError, ValueError) as exc:
             self.fail(node, f"{node.func.id}(): {exc}")
+        if isinstance(out, (sp.Min, sp.Max)) and len(out.args) > MAX_MINMAX_ARGS:
+            self.fail(node, f"{node.func.id}() of {len(out.args)} arguments (nested ones count together); the limit "
+                            f"is {MAX_MINMAX_ARGS} (MAX_MINMAX_ARGS): their derivatives grow too fast. "
+                            "Split it into a sum of smaller terms")
+        return out
 
     def power(self, node, base, exponent):
-        if exponent.is_Number:
-            if abs(exponent) > MAX_EXPONENT:
-                self.fail(node.right, f"exponent {_short(exponent)} is larger than {MAX_EXPONENT} (MAX_EXPONENT)")
-            if base.is_Number and base != 0 and exponent.is_Integer:
-                digits = abs(float(exponent)) * math.log10(max(abs(float(base)), 1 / max(abs(float(base)), 1e-300)))
-                if digits > MAX_NUMBER_DIGITS:
-                    self.fail(node, f"{_short(base)}**{_short(exponent)} has about {digits:.0f} digits; "
-                                    f"the limit is {MAX_NUMBER_DIGITS} (MAX_NUMBER_DIGITS)")
-        elif not exponent.free_symbols and exponent.is_number:
-            val = complex(exponent.evalf(15))
-            if abs(val) > MAX_EXPONENT:
-                self.fail(node.right, f"exponent {val.real:.3g} is larger than {MAX_EXPONENT} (MAX_EXPONENT)")
+        if not exponent.free_symbols:
+            e = _approx(exponent)
+            if not abs(e) <= MAX_EXPONENT:
+                self.fail(node.right, f"exponent {_short(exponent) if exponent.is_Number else f'{e:.3g}'} is larger "
+                                      f"than {MAX_EXPONENT} (MAX_EXPONENT)")
+            # SymPy multiplies exponents out ((x**1000)**1000 is x**1000000) and raises exact numbers to the power
+            # at once ((2**300*x)**1000 holds 2**300000): bound what it would build, before it builds it
+            for factor in sp.Mul.make_args(base):
+                b, k = factor.as_base_exp()
+                if not k.is_Number:
+                    continue
+                if b.free_symbols:
+                    if abs(_approx(k * exponent)) > MAX_EXPONENT:
+                        self.fail(node, f"exponents multiply to {_short(k * exponent)}, larger than {MAX_EXPONENT} "
+                                        "(MAX_EXPONENT)")
+                elif b != 0 and exponent.is_Rational:
+                    digits = _log10_abs(b) * abs(_approx(k * exponent))
+                    if digits > MAX_NUMBER_DIGITS:
+                        self.fail(node, f"({_short(b)})**{_short(k * exponent)} has about {digits:.0f} digits; "
+                                        f"the limit is {MAX_NUMBER_DIGITS} (MAX_NUMBER_DIGITS)")
         if not base.is_Number and exponent.is_Number or self.bound:
             # skip SymPy's automatic power expansion checks (assumption queries on every base):
             # measured 4 ms per (a - b**2)**2 term, most of a 1000-term sum's parse time
@@ -372,6 +390,87 @@ class _Builder:
                 return sp.S.One
             return sp.Pow(base, exponent, evaluate=False)
         return base ** exponent
+
+    def check_product(self, node, factors) -> None:
+        """The exact numbers in a product, multiplied together, stay within MAX_NUMBER_DIGITS."""
+        digits = 0.0
+        for f in factors:
+            c = f if f.is_Number else (f.args[0] if f.is_Mul and f.args[0].is_Number else None)
+            if c is not None and c.is_Rational:
+                digits += _digits(c)
+        if digits > MAX_NUMBER_DIGITS:
+            self.fail(node, f"the numbers in this product multiply to about {digits:.0f} digits; the limit is "
+                            f"{MAX_NUMBER_DIGITS} (MAX_NUMBER_DIGITS)")
+
+    def check_value(self, node, value):
+        """What SymPy built for ``node``: no undefined constant (1/0, log(0)), no number beyond
+        MAX_NUMBER_DIGITS, and every constant a real number of bounded size. Checked bottom-up, so each
+        node only needs its own top level, and a constant's size is known before anything uses it."""
+        if not isinstance(value, sp.Basic):
+            return value
+        for a in (value, *value.args):
+            if a is sp.nan or a is sp.zoo or a is sp.oo or a is sp.S.NegativeInfinity:
+                self.fail(node, f"this is undefined ({'nan' if a is sp.nan else 'infinite'}): a division by zero, "
+                                "log(0), 0**-1 or similar in constants")
+            c = a if a.is_Number else (a.args[0] if a.is_Mul and a.args[0].is_Number else None)
+            if c is not None and _digits(c) > MAX_NUMBER_DIGITS:
+                self.fail(node, f"this makes a number of about {_digits(c):.0f} digits; the limit is "
+                                f"{MAX_NUMBER_DIGITS} (MAX_NUMBER_DIGITS)")
+        if value.is_Number or value.is_Symbol or value.free_symbols:
+            return value
+        try:   # a constant such as exp(1000) or sin(10**300): its size and reality, at 15 digits
+            v = value.evalf(15)
+            re_, im = v.as_real_imag()
+        except (OverflowError, ValueError, ArithmeticError, RecursionError, MemoryError, TypeError):
+            self.fail(node, f"constant too large to evaluate; numbers are limited to {MAX_NUMBER_DIGITS} digits "
+                            "(MAX_NUMBER_DIGITS)")
+        if im.is_Number and im != 0:
+            self.fail(node, f"this constant is not a real number ({_short(v)}): a square root or log of a negative "
+                            "number, asin(2), (-8)**(1/3) or similar")
+        if re_.is_Number and _digits(re_) > MAX_NUMBER_DIGITS:
+            self.fail(node, f"this constant is about 1e{_log10_signed(re_):.0f}; numbers are limited to "
+                            f"{MAX_NUMBER_DIGITS} digits (MAX_NUMBER_DIGITS)")
+        return value
+
+
+def _digits(num) -> float:
+    """Decimal digits of an exact number (numerator or denominator, whichever is longer), or the
+    decimal exponent's size of a float: 1e-500 and 1e500 both count 500. Never builds a decimal string."""
+    if num.is_Rational:
+        return max(abs(int(num.p)).bit_length(), int(num.q).bit_length()) * math.log10(2)
+    mpf = getattr(num, "_mpf_", None)
+    if mpf is None or not mpf[1]:
+        return 0.0
+    return abs(mpf[2] + mpf[3]) * math.log10(2)
+
+
+def _log10_signed(num) -> float:
+    """log10|num| of a finite SymPy Float (any exponent: mpmath holds it), 0 for zero."""
+    import mpmath
+
+    mpf = getattr(sp.Float(num), "_mpf_", None)
+    return 0.0 if mpf is None or not mpf[1] else float(mpmath.log10(abs(mpmath.mpf(mpf))))
+
+
+def _log10_abs(num) -> float:
+    """|log10|num|| of a constant, without overflowing a float (2**1000000 is fine)."""
+    if num.is_Rational:
+        return abs(abs(int(num.p)).bit_length() - int(num.q).bit_length()) * math.log10(2)
+    try:
+        return abs(_log10_signed(abs(num.evalf(15))))
+    except (OverflowError, ValueError, ArithmeticError, TypeError):
+        return math.inf
+
+
+def _approx(num) -> float:
+    """A constant as a float: ±inf when beyond float range, nan when undefined."""
+    try:
+        v = complex(num.evalf(15))
+        return v.real if v.imag == 0 else abs(v)
+    except OverflowError:
+        return math.inf
+    except (ValueError, ArithmeticError, TypeError):
+        return math.nan
 
 
 _OPS = {ast.BitXor: "^", ast.BitAnd: "&", ast.BitOr: "|", ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@",

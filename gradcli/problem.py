@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -92,6 +93,10 @@ def _variables(found: tuple[str, ...], given: list[str] | None, text: str) -> tu
             raise ProblemError(f"'{text}' has no variables: it is a constant, nothing to minimize", "objective")
         return found
     given = [g.strip() for g in given if g.strip()]
+    bad = [g for g in given if not re.match(r"[A-Za-z][A-Za-z0-9_]*\Z", g)]
+    if bad:
+        raise ProblemError(f"'{bad[0]}' is not a variable name: letters, digits and _, starting with a letter",
+                           "variables")
     dup = {g for g in given if given.count(g) > 1}
     if dup:
         raise ProblemError(f"{', '.join(sorted(dup))} listed twice", "variables")

@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import ExpressionError, GradcliError, ProblemError
 
 MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-number x0
+MAX_YAML_DEPTH = 20            # nesting of lists/mappings: the format needs 3; PyYAML composes recursively
 
 _NUMBER = {"type": "number"}
 _VECTOR = {"oneOf": [{"type": "array", "items": _NUMBER, "minItems": 1},
@@ -28,7 +29,8 @@ SCHEMA = {
         "description": {"type": "string"},
         "source": {"type": "string"},
         "objective": {"type": "string", "minLength": 1},
-        "variables": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+        "variables": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"},
+                      "minItems": 1, "uniqueItems": True},
         "parameters": {"type": "object", "additionalProperties": _NUMBER},
         "x0": _VECTOR,
         "starts": {"type": "array", "items": _VECTOR, "minItems": 1},
@@ -87,7 +89,12 @@ def parse_text(text: str, path: str | Path = "<text>") -> ProblemText:
 
     path = Path(path)
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+            if depth > MAX_YAML_DEPTH:
+                raise ProblemFileError(path, event.start_mark.line + 1, None,
+                                       f"lists and mappings nested more than {MAX_YAML_DEPTH} deep (MAX_YAML_DEPTH)")
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise ProblemFileError(path, event.start_mark.line + 1, None,
                                        "YAML anchors and aliases (&name, *name) are not allowed in problem files; "
@@ -106,13 +113,16 @@ def parse_text(text: str, path: str | Path = "<text>") -> ProblemText:
         raise ProblemFileError(path, mark.line + 1 if mark else None, None, what) from None
     if not isinstance(doc, dict):
         raise ProblemFileError(path, 1, None, "a problem file is a YAML mapping (name: ..., objective: ..., x0: ...)")
-    lines = _lines(node)
+    lines = _lines(node, path)
     _validate(doc, path, lines)
     return ProblemText(path, text, hashlib.sha256(text.encode()).hexdigest(), doc, lines)
 
 
-def _lines(root) -> dict[tuple, int]:
-    """Path (keys and indexes) → 1-based line, walking the composed YAML nodes without recursion."""
+def _lines(root, file="<text>") -> dict[tuple, int]:
+    """Path (keys and indexes) → 1-based line, walking the composed YAML nodes without recursion.
+
+    Also refuses what YAML lets through but a problem file must not hold: a key given twice (PyYAML keeps
+    the last one silently) and an integer too large for a float (float() of it raises OverflowError)."""
     import yaml
 
     out: dict[tuple, int] = {}
@@ -120,9 +130,19 @@ def _lines(root) -> dict[tuple, int]:
     while stack:
         path, node = stack.pop()
         out[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
+            digits = sum(ch.isdigit() for ch in node.value)
+            if digits > 300:
+                raise ProblemFileError(file, node.start_mark.line + 1, _field(path) or None,
+                                       f"a {digits}-digit integer is beyond floating point range")
         if isinstance(node, yaml.MappingNode):
+            seen: set = set()
             for k, v in node.value:
                 key = k.value
+                if isinstance(key, str) and key in seen:
+                    raise ProblemFileError(file, k.start_mark.line + 1, _field(path + (key,)),
+                                           "given twice; keep one")
+                seen.add(key if isinstance(key, str) else id(k))
                 out[path + (key,)] = k.start_mark.line + 1
                 stack.append((path + (key,), v))
         elif isinstance(node, yaml.SequenceNode):
@@ -159,6 +179,8 @@ def _validate(doc: dict, path: Path, lines: dict) -> None:
         msg = f"unknown key (a typo?); allowed keys: {allowed}"
     elif err.validator == "required":
         msg = err.message.replace("is a required property", "is missing")
+    elif err.validator == "pattern" and where[:1] == ("variables",):
+        msg = f"{err.instance!r} is not a variable name: letters, digits and _, starting with a letter"
     elif err.validator == "pattern" and where == ("name",):
         msg = f"{err.instance!r} may use only lower-case letters, digits, _ and -"
     elif err.validator in ("type", "oneOf"):
@@ -217,6 +239,12 @@ def problem_from_text(pt: ProblemText, **overrides):
     if problem.solution and problem.solution.x is not None and len(problem.solution.x) != n:
         raise ProblemFileError(pt.path, pt.lines.get(("solution", "x")), "solution.x",
                                f"{len(problem.solution.x)} values for {n} variables")
+    for i, text in enumerate(problem.gradient or []):   # read now, so its errors carry FILE:LINE like the rest
+        from .expr import parse
+        try:
+            parse(text, params, what="gradient component")
+        except ExpressionError as exc:
+            raise ProblemFileError(pt.path, pt.lines.get(("gradient", i)), f"gradient[{i}]", str(exc)) from None
     if problem.gradient is not None and len(problem.gradient) != n:
         raise ProblemFileError(pt.path, pt.lines.get(("gradient",)), "gradient",
                                f"{len(problem.gradient)} components for {n} variables ({', '.join(problem.variables)})")
@@ -250,7 +278,10 @@ def find_files(paths) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file()))
+            found = sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
+            if not found:
+                raise ProblemFileError(p, None, None, "no problem files (*.yaml, *.yml) in this folder")
+            out.extend(found)
         elif p.exists():
             out.append(p)
         else:

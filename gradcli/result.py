@@ -27,7 +27,7 @@ class Status(str, enum.Enum):
     PRECISION = "precision loss"
     """The method could not make progress in floating point (SciPy's 'precision loss')."""
     DIVERGED = "diverged"
-    """f or x became non-finite or f fell below -1e300: the steps blew up, or f is unbounded below."""
+    """f or x became non-finite or f fell below -1e20: the steps blew up, or f is unbounded below."""
     NONFINITE = "non-finite value"
     """f or its gradient was nan/inf at a point the method needed."""
     INFEASIBLE = "infeasible"

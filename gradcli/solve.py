@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .compile import Objective, compile_constraint
-from .errors import ProblemError
+from .errors import GradcliError, ProblemError
 from .problem import Problem
 from .result import Result, Status
 from .solvers.common import Settings
@@ -127,6 +127,22 @@ def _best_seen(result: Result, watched: BestSeen, objective: Objective, keep_bes
         g = objective.grad_uncounted(x)
         result.grad_norm = float(np.max(np.abs(g))) if g.size else 0.0
         result.extra["kept_best"] = True
+
+
+def check_start(problem: Problem, objective: Objective, start: int = 0) -> None:
+    """A start where f is nan or ±inf gives every method nothing to work with: say so, once, up front."""
+    if not problem.starts:
+        return
+    x0 = problem.starts[start]
+    f0 = objective.fun_uncounted(x0)
+    if not math.isfinite(f0):
+        where = ", ".join(f"{n}={v:g}" for n, v in zip(problem.variables, x0))
+        field = "x0" if start == 0 else f"starts[{start}]"
+        message = (f"f(x0) is {f0} at {where}: the objective is not defined there (log or sqrt of a negative "
+                   "number, a division by zero, an overflow); choose another start")
+        if problem.source_file:
+            raise GradcliError(f"{problem.source_file}: {field}: {message}")
+        raise ProblemError(message, field)
 
 
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective: Objective | None = None,

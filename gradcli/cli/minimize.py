@@ -71,7 +71,7 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
       gradcli minimize "x**4 - 3*x**2 + y**2" --bounds x=-3:3 --bounds y=-3:3 --starts 8 --seed 1 -m l-bfgs-b
     """
     from ..report import consoles, print_results, results_json
-    from ..solve import compile_problem, method_options as shares_of, solve_one
+    from ..solve import check_start, compile_problem, method_options as shares_of, solve_one
     from ..solvers.registry import REGISTRY, normalize, resolve
 
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
@@ -87,6 +87,8 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     specs, skipped = resolve(method, problem)
     shares = shares_of(specs, method_options)
     compiled = compile_problem(problem)
+    if starts is None:
+        check_start(problem, compiled)       # f(x0) nan or inf: one clear error, not N failed runs
     run = dict(tol=tol, maxiter=maxiter, seed=seed, trace=trace or verbose, verify=verify, keep_best=keep_best)
     if starts is not None:
         from ..multistart import best_of_starts, sobol_starts

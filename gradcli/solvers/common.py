@@ -10,7 +10,7 @@ import numpy as np
 
 from ..result import Result, Status, TraceRow
 
-DIVERGENCE_LIMIT = -1e300   # f below this is treated as unbounded below
+DIVERGENCE_LIMIT = -1e20    # f below this is treated as unbounded below (COBYQA 'converges' to -4.8e30 on x**3)
 
 
 class TimeLimit(Exception):
