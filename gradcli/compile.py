@@ -52,6 +52,7 @@ class Compiled:
         self.size = 1 if scalar else len(exprs_se if exprs_se is not None else exprs_sympy_thunk())
         self._args_sympy, self._exprs_sympy_thunk = args_sympy, exprs_sympy_thunk
         self._safe_fn = None
+        self.on_floats = None     # scalar f of plain floats, when there is one: the cheapest call there is
         if backend == "llvm":
             fn = codegen.llvm_function(args_se, exprs_se, scalar)
             self.fast = (lambda x: float(fn(x)[0])) if scalar else (lambda x: fn(x))
@@ -63,6 +64,8 @@ class Compiled:
             exprs = exprs_sympy_thunk()
             gen = sp.lambdify(args_sympy, exprs[0] if scalar else exprs, modules=[_KINKS, "math"], cse=True)
             self.fast = (lambda x: gen(*x.tolist())) if scalar else (lambda x: gen(*x.tolist()))
+            if scalar:
+                self.on_floats = gen
 
     def safe(self, x):
         """NumPy evaluation with IEEE semantics: nan/inf instead of exceptions (for the hard points only)."""
@@ -158,6 +161,9 @@ class Objective:
             self._se_symbols = [se.Symbol(s.name) for s in self.symbols]
         self._f = (compile_se(self.symbols, self._se_symbols, [self._se_expr], scalar=True)
                    if self._se_expr is not None else compile_exprs(self.symbols, [expr], scalar=True, sympy_only=True))
+        if self._f.on_floats is not None:
+            self._f_floats = self._f.on_floats
+            self.fun = self._fun_on_floats
         self._g: Compiled | None = None
         self._h = None
         self._grad_se = None
@@ -246,6 +252,16 @@ class Objective:
         return coo_matrix((np.concatenate([v, v[off]]), (r, c)), shape=(self.n, self.n)).tocsr()
 
     # ---- counted evaluations (what solvers call) ---------------------------------------------
+    def _fun_on_floats(self, x) -> float:
+        # the hot path of small problems: one call of the generated function on Python floats
+        # (the issue's benchmark: must not be slower than a hand-written NumPy function)
+        self.counts.nfev += 1
+        try:
+            return self._f_floats(*x.tolist())
+        except _MATH_ERRORS:
+            f = self._f
+            return f.safe(x) if isinstance(x, np.ndarray) else f(np.asarray(x, dtype=float))
+
     def fun(self, x) -> float:
         self.counts.nfev += 1
         f = self._f

@@ -83,14 +83,22 @@ class Verdict:
         return self.kind.startswith(MINIMUM)
 
     def as_extra(self) -> dict:
-        """Keys merged into a Result's JSON record (``verdict`` is the kind, a string)."""
+        """Keys merged into a Result's JSON record (``verdict`` is the kind, a string).
+
+        Eigenvalues are reported to their accuracy: a backward-stable eigensolver is exact only up to
+        ~eps·max|λ| (Golub & Van Loan, Thm 8.1.4), and the last bits below that were seen to differ
+        between worker processes for the same matrix; they are rounded to a power of two near
+        64·eps·max|λ| so a study's records are the same wherever they ran.
+        """
+        q = _eig_quantum(self.min_eig, self.max_eig)
         out = {"verdict": self.kind, "verdict_reason": self.reason, "stationarity": self.stationarity,
                "relative_gradient": self.relative_gradient,
-               "min_eig": self.min_eig, "max_eig": self.max_eig, "kkt_residual": self.kkt_residual}
+               "min_eig": _quantize(self.min_eig, q), "max_eig": _quantize(self.max_eig, q),
+               "kkt_residual": self.kkt_residual}
         if self.newton_step is not None:
             out["newton_step"] = self.newton_step
         if self.eigenvalues is not None:
-            out["eigenvalues"] = self.eigenvalues
+            out["eigenvalues"] = [_quantize(e, q) for e in self.eigenvalues]
         if self.maxcv is not None:
             out["maxcv"] = self.maxcv
         if self.multipliers:
@@ -378,3 +386,17 @@ def _nonsmooth(objective, problem, x, f, maxcv) -> Verdict:
                                f, maxcv=maxcv)
     return Verdict(NONSMOOTH_MIN, f"non-smooth: no decrease among {2 * len(dirs)} sampled points within "
                                   f"{1e-2 * r:.0e}", f, maxcv=maxcv)
+
+
+def _eig_quantum(lo, hi) -> float | None:
+    scale = max(abs(v) for v in (lo, hi) if v is not None and np.isfinite(v)) if any(
+        v is not None and np.isfinite(v) for v in (lo, hi)) else 0.0
+    if scale == 0.0:
+        return None
+    return 2.0 ** np.ceil(np.log2(64 * np.finfo(float).eps * scale))
+
+
+def _quantize(v, q):
+    if v is None or q is None or not np.isfinite(v):
+        return v
+    return float(np.round(v / q) * q)
