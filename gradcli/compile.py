@@ -257,7 +257,8 @@ class Objective:
         # (the benchmark: must not be slower than a hand-written NumPy function)
         self.counts.nfev += 1
         try:
-            return self._f_floats(*x.tolist())
+            v = self._f_floats(*x.tolist())
+            return v if type(v) is float else float(v)    # a complex power raises here: safe path
         except _MATH_ERRORS:
             f = self._f
             return f.safe(x) if isinstance(x, np.ndarray) else f(np.asarray(x, dtype=float))
