@@ -93,6 +93,19 @@ class Compiled:
             return self.safe(x)
 
 
+class _VectorPart:
+    """f or ∇f of a VectorSum behind the interface of Compiled (NumPy answers nan/inf itself)."""
+
+    def __init__(self, fn, scalar: bool):
+        self.fast = self.safe = self._fn = fn
+        self.scalar = scalar
+        self.backend = "numpy-vectorized"
+        self.on_floats = None
+
+    def __call__(self, x):
+        return self._fn(np.asarray(x, dtype=float))
+
+
 def choose_backend(n_out: int, n_in: int) -> str:
     """Generated Python for small problems; LLVM machine code once the work per call is large."""
     small = n_in <= codegen.PYTHON_MAX_ARGS and n_out * max(n_in, 1) <= codegen.PYTHON_MAX_WORK
@@ -149,22 +162,31 @@ class Objective:
         self.n = len(self.symbols)
         self.counts = Counts()
         self.constraints: list[Constraint] = []
+        self._hessp_cache = None
         self.prefers_hessp = self.n > SPARSE_HESSIAN_MIN_N
         # small expressions stay in SymPy from end to end: differentiating them costs nothing, and the
         # code is then exactly what SymPy's lambdify runs (rounding included: SciPy's TNC, for one, stops
         # at points that move with the last bit of the gradient). Large or many-variable ones go to SymEngine.
         self._sympy_only = not codegen.smooth(expr) or codegen.is_small(expr, self.n)
-        self._se_expr = None if self._sympy_only else codegen.to_symengine(expr)
+        self._vector = self._vectorized(expr) if not self._sympy_only else None
+        self._se_expr = None if self._sympy_only or self._vector else codegen.to_symengine(expr)
         self._se_symbols = None
         if self._se_expr is not None:
             import symengine as se
             self._se_symbols = [se.Symbol(s.name) for s in self.symbols]
-        self._f = (compile_se(self.symbols, self._se_symbols, [self._se_expr], scalar=True)
-                   if self._se_expr is not None else compile_exprs(self.symbols, [expr], scalar=True, sympy_only=True))
+        if self._vector is not None:
+            self._f = _VectorPart(self._vector.fun, True)
+        elif self._se_expr is not None:
+            self._f = compile_se(self.symbols, self._se_symbols, [self._se_expr], scalar=True)
+        else:
+            self._f = compile_exprs(self.symbols, [expr], scalar=True, sympy_only=True)
         if self._f.on_floats is not None:
             self._f_floats = self._f.on_floats
             self.fun = self._fun_on_floats
-        self._g: Compiled | None = None
+        self._g = _VectorPart(self._vector.grad, False) if self._vector is not None else None
+        if self._vector is not None:
+            self._vector_grad = self._vector.grad
+            self.grad = self._grad_vector
         self._h = None
         self._grad_se = None
         self._gradient_exprs: list[sp.Expr] | None = None
@@ -172,6 +194,18 @@ class Objective:
     @property
     def backend(self) -> str:
         return self._f.backend
+
+    def _vectorized(self, expr):
+        """A sum of many look-alike terms in many variables: whole-array NumPy (gradcli.terms)."""
+        if self.n <= codegen.PYTHON_MAX_ARGS:
+            return None
+        from . import terms
+        found = terms.split(expr, self.symbols)
+        if found is None:
+            return None
+        groups, rest = found
+        rest_objective = Objective(sp.Add(*rest), self.symbols, self.variables) if rest else None
+        return terms.VectorSum(groups, rest_objective, self.n)
 
     # ---- derivatives, derived once on demand -------------------------------------------------
     def _grad_symengine(self):
@@ -224,6 +258,8 @@ class Objective:
 
     def prepare(self, grad: bool = True, hess: bool = False) -> None:
         """Derive and compile ahead of a timed run, so a method's time is its own."""
+        if self._vector is not None:
+            return          # compiled on construction
         if grad:
             self._grad_eval()
         if hess:
@@ -236,17 +272,24 @@ class Objective:
     def grad_uncounted(self, x) -> np.ndarray:
         return (self._g or self._grad_eval())(np.asarray(x, dtype=float))
 
+    def hessian_triplet(self, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, cols, values) of the Hessian's non-zeros with rows <= cols; duplicates add up."""
+        x = np.asarray(x, dtype=float)
+        if self._vector is not None:
+            return self._vector.hessian_entries(x)
+        values, rows, cols = self._h or self._hess_eval()
+        return rows, cols, (values(x) if values is not None else np.zeros(0))
+
     def hess_uncounted(self, x):
         """Dense ndarray for small n, scipy.sparse CSR for large n."""
-        values, rows, cols = self._h or self._hess_eval()
-        v = values(np.asarray(x, dtype=float)) if values is not None else np.zeros(0)
+        rows, cols, v = self.hessian_triplet(x)
+        off = rows != cols
         if not self.prefers_hessp:
             out = np.zeros((self.n, self.n))
-            out[rows, cols] = v
-            out[cols, rows] = v
+            np.add.at(out, (rows, cols), v)
+            np.add.at(out, (cols[off], rows[off]), v[off])
             return out
         from scipy.sparse import coo_matrix
-        off = rows != cols
         r = np.concatenate([rows, cols[off]])
         c = np.concatenate([cols, rows[off]])
         return coo_matrix((np.concatenate([v, v[off]]), (r, c)), shape=(self.n, self.n)).tocsr()
@@ -263,6 +306,10 @@ class Objective:
             f = self._f
             return f.safe(x) if isinstance(x, np.ndarray) else f(np.asarray(x, dtype=float))
 
+    def _grad_vector(self, x) -> np.ndarray:
+        self.counts.njev += 1
+        return self._vector_grad(x if isinstance(x, np.ndarray) else np.asarray(x, dtype=float))
+
     def fun(self, x) -> float:
         self.counts.nfev += 1
         f = self._f
@@ -275,7 +322,7 @@ class Objective:
         self.counts.njev += 1
         g = self._g or self._grad_eval()
         try:
-            return np.array(g.fast(x), dtype=float)
+            return np.asarray(g.fast(x), dtype=float)     # every backend returns a fresh list or array
         except _MATH_ERRORS:
             return g.safe(x) if isinstance(x, np.ndarray) else g(np.asarray(x, dtype=float))
 
@@ -284,8 +331,13 @@ class Objective:
         return self.hess_uncounted(x)
 
     def hessp(self, x, p) -> np.ndarray:
+        """H(x)·p. Newton-CG and the trust-region methods ask for many products at one x (one per
+        CG step): the matrix of the last x is kept, so each further product is one sparse mat-vec."""
         self.counts.nhev += 1
-        return self.hess_uncounted(x) @ np.asarray(p, dtype=float)
+        last = self._hessp_cache
+        if last is None or not np.array_equal(last[0], x):
+            last = self._hessp_cache = (np.array(x, dtype=float), self.hess_uncounted(x))
+        return last[1] @ np.asarray(p, dtype=float)
 
 
 @dataclass
