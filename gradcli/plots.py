@@ -25,22 +25,33 @@ def _save(fig, path, force: bool) -> None:
     write_atomic(path, buf.getvalue(), force=force)
 
 
-def profile_png(profile, path: str | Path, force: bool = False) -> None:
+def _share_png(xs, series: dict, *, xlabel: str, ylabel: str, title: str, guidance: str, path, force: bool,
+               log_base: float = 10) -> None:
+    """The shape every study plot shares: one step curve per method of a share in [0, 1] against a
+    log-scaled budget or ratio, a legend, and one line that says how to read it."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for m in profile.methods:
-        ax.step(profile.taus, profile.rho[m], where="post", label=m, linewidth=1.8)
-    ax.set_xscale("log", base=2)
+    for method, ys in series.items():
+        ax.step(xs, ys, where="post", label=method, linewidth=1.8)
+    ax.set_xscale("log", base=log_base)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(f"τ  (within τ × the best {profile.cost} on each problem)")
-    ax.set_ylabel("share of problems solved")
-    ax.set_title(f"Performance profile (Dolan & Moré 2002), {profile.problems} problems")
-    ax.grid(True, alpha=0.3)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3, which="both")
     ax.legend(loc="lower right", fontsize=9)
-    fig.text(0.01, -0.02, "Read: higher is better; the value at τ = 1 is the share on which a method was the cheapest, "
-                          "the right end is the share it solved at all.", fontsize=8)
+    fig.text(0.01, -0.02, guidance, fontsize=8)
     _save(fig, path, force)
     plt.close(fig)
+
+
+def profile_png(profile, path: str | Path, force: bool = False) -> None:
+    _share_png(profile.taus, {m: profile.rho[m] for m in profile.methods}, log_base=2,
+               xlabel=f"τ  (within τ × the best {profile.cost} on each problem)",
+               ylabel="share of problems solved",
+               title=f"Performance profile (Dolan & Moré 2002), {profile.problems} problems",
+               guidance="Read: higher is better; the value at τ = 1 is the share on which a method was the "
+                        "cheapest, the right end is the share it solved at all.", path=path, force=force)
 
 
 def convergence_pngs(records: list[dict], folder: str | Path, force: bool = False) -> list[Path]:
@@ -78,46 +89,24 @@ def convergence_pngs(records: list[dict], folder: str | Path, force: bool = Fals
     return written
 
 
-def _steps(ax, xs, ys, label):
-    ax.step(xs, ys, where="post", label=label, linewidth=1.8)
-
-
 def data_profile_png(profile, path: str | Path, force: bool = False) -> None:
     """Moré & Wild data profile: share of problems solved against budget in simplex gradients."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for m in profile.methods:
-        _steps(ax, profile.budgets, profile.d[m], m)
-    ax.set_xscale("log")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("budget α  (f + ∇f evaluations / (n + 1), i.e. simplex gradients)")
-    ax.set_ylabel("share of problems solved")
-    ax.set_title(f"Data profile (Moré & Wild 2009), τ = {profile.tau:g}, {profile.problems} problems")
-    ax.grid(True, alpha=0.3, which="both")
-    ax.legend(loc="lower right", fontsize=9)
-    fig.text(0.01, -0.02, f"Read: the share of problems on which a method got within {1 - profile.tau:.4g} of the best "
-                          "possible decrease f(x0) − f_L, for each budget; higher and further left is better.",
-             fontsize=8)
-    _save(fig, path, force)
-    plt.close(fig)
+    _share_png(profile.budgets, {m: profile.d[m] for m in profile.methods},
+               xlabel="budget α  (f + ∇f evaluations / (n + 1), i.e. simplex gradients)",
+               ylabel="share of problems solved",
+               title=f"Data profile (Moré & Wild 2009), τ = {profile.tau:g}, {profile.problems} problems",
+               guidance=f"Read: the share of problems on which a method got within {1 - profile.tau:.4g} of the "
+                        "best possible decrease f(x0) − f_L, for each budget; higher and further left is better.",
+               path=path, force=force)
 
 
 def ecdf_png(ecdf, path: str | Path, force: bool = False) -> None:
     """COCO-style runtime ECDF over the targets f − f* ∈ ecdf.targets."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for m in ecdf.methods:
-        _steps(ax, ecdf.budgets, ecdf.share[m], m)
-    ax.set_xscale("log")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("budget  (f + ∇f evaluations / n)")
-    ax.set_ylabel("share of (problem, target) pairs reached")
     lo, hi = min(ecdf.targets), max(ecdf.targets)
-    ax.set_title(f"Runtime ECDF (COCO style), targets f − f* ∈ [{lo:g}, {hi:g}], {ecdf.instances} problems")
-    ax.grid(True, alpha=0.3, which="both")
-    ax.legend(loc="lower right", fontsize=9)
-    fig.text(0.01, -0.02, f"Read: for each budget, the share of all {len(ecdf.targets)} targets on all problems a "
-                          "method had reached; higher and further left is better, the right end is what it ever reached.",
-             fontsize=8)
-    _save(fig, path, force)
-    plt.close(fig)
+    _share_png(ecdf.budgets, {m: ecdf.share[m] for m in ecdf.methods},
+               xlabel="budget  (f + ∇f evaluations / n)",
+               ylabel="share of (problem, target) pairs reached",
+               title=f"Runtime ECDF (COCO style), targets f − f* ∈ [{lo:g}, {hi:g}], {ecdf.instances} problems",
+               guidance=f"Read: for each budget, the share of all {len(ecdf.targets)} targets on all problems a "
+                        "method had reached; higher and further left is better, the right end is what it ever "
+                        "reached.", path=path, force=force)
