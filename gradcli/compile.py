@@ -195,6 +195,12 @@ class Objective:
     def backend(self) -> str:
         return self._f.backend
 
+    def backend_summary(self) -> str:
+        """Which evaluator ran, for --verbose: f's and, once compiled, ∇f's."""
+        g = self._g.backend if self._g is not None else "not compiled"
+        derivs = "SymEngine" if self._se_expr is not None else ("grouped templates" if self._vector else "SymPy")
+        return f"evaluation: f {self._f.backend}, ∇f {g}; derivatives by {derivs}"
+
     def _vectorized(self, expr):
         """A sum of many look-alike terms in many variables: whole-array NumPy (gradcli.terms)."""
         if self.n <= codegen.PYTHON_MAX_ARGS:

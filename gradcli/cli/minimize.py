@@ -96,6 +96,8 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         results = [best_of_starts(problem, s.name, compiled, points, options=shares[s.name], **run) for s in specs]
     else:
         results = [solve_one(problem, s.name, objective=compiled, options=shares[s.name], **run) for s in specs]
+    if verbose:
+        notes.append(compiled.backend_summary())
     if auto_line and results:
         results[0].extra["auto_reason"] = auto_line
     if exact:
