@@ -24,6 +24,17 @@ class Profile:
     rho: dict[str, list[float]]
     problems: int          # (problem, start) pairs every method ran on, with a known f*
 
+    def at(self, method: str, tau: float) -> float:
+        """rho_s(tau) for any tau: the step function's value at the last breakpoint <= tau."""
+        import bisect
+        k = bisect.bisect_right(self.taus, tau) - 1
+        return self.rho[method][k] if k >= 0 else 0.0
+
+    def table_taus(self) -> list[float]:
+        """A readable grid for a terminal table: 1, 1.5, 2, 4, ... up to the largest ratio."""
+        top = max(self.taus, default=1.0)
+        return [t for t in (1.0, 1.5, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0) if t < top] + [top]
+
 
 def _by_instance(records, methods):
     runs: dict[tuple, dict[str, dict]] = {}
@@ -45,11 +56,8 @@ def performance_profile(records: list[dict], cost: str = "evals", taus: list[flo
         best = min(t.values())
         for m in methods:
             ratios[m].append(t[m] / best if math.isfinite(best) else math.inf)
-    finite = [v for vs in ratios.values() for v in vs if math.isfinite(v)]
-    top = max(finite, default=1.0)
-    if taus is None:
-        taus = sorted({1.0, 1.5, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0} | {top})
-        taus = [t for t in taus if t <= max(top, 2.0)]
+    if taus is None:   # every ratio that occurs: the profile is a step function that changes only there
+        taus = sorted({1.0} | {v for vs in ratios.values() for v in vs if math.isfinite(v)})
     n = len(instances)
     rho = {m: [sum(v <= tau for v in ratios[m]) / n if n else 0.0 for tau in taus] for m in methods}
     return Profile(cost, methods, taus, rho, n)

@@ -42,10 +42,11 @@ def profile_table(profile) -> Table:
     t = Table(title=f"performance profile, cost = {profile.cost}, {profile.problems} problems "
                     "(share solved within τ × the best cost; higher is better)", header_style="bold")
     t.add_column("method")
-    for tau in profile.taus:
+    taus = profile.table_taus()
+    for tau in taus:
         t.add_column(f"τ={tau:.3g}", justify="right")
     for m in profile.methods:
-        t.add_row(Text(m), *[f"{v:.2f}" for v in profile.rho[m]])
+        t.add_row(Text(m), *[f"{profile.at(m, tau):.2f}" for tau in taus])
     return t
 
 
