@@ -64,8 +64,7 @@ class Compiled:
             exprs = exprs_sympy_thunk()
             gen = sp.lambdify(args_sympy, exprs[0] if scalar else exprs, modules=[_KINKS, "math"], cse=True)
             self.fast = (lambda x: gen(*x.tolist())) if scalar else (lambda x: gen(*x.tolist()))
-            if scalar:
-                self.on_floats = gen
+            self.on_floats = gen      # a float (scalar) or a list (vector) of plain floats
 
     def safe(self, x):
         """NumPy evaluation with IEEE semantics: nan/inf instead of exceptions (for the hard points only)."""
@@ -163,6 +162,7 @@ class Objective:
         self.counts = Counts()
         self.constraints: list[Constraint] = []
         self._hessp_cache = None
+        self._g_floats = None
         self.prefers_hessp = self.n > SPARSE_HESSIAN_MIN_N
         # small expressions stay in SymPy from end to end: differentiating them costs nothing, and the
         # code is then exactly what SymPy's lambdify runs (rounding included: SciPy's TNC, for one, stops
@@ -241,10 +241,14 @@ class Objective:
 
     def _grad_eval(self) -> Compiled:
         if self._g is None:
-            g_se = self._grad_symengine()
-            self._g = (compile_se(self.symbols, self._se_symbols, g_se) if g_se is not None
-                       else compile_exprs(self.symbols, self.gradient_exprs, sympy_only=True))
+            self._g = self._compile_gradient()
+            self._g_floats = self._g.on_floats       # small problems: the same one-call path as f
         return self._g
+
+    def _compile_gradient(self) -> Compiled:
+        g_se = self._grad_symengine()
+        return (compile_se(self.symbols, self._se_symbols, g_se) if g_se is not None
+                else compile_exprs(self.symbols, self.gradient_exprs, sympy_only=True))
 
     def _hess_eval(self):
         """Dense for small n; for large n the non-zero entries only, assembled as a sparse matrix."""
@@ -326,6 +330,12 @@ class Objective:
 
     def grad(self, x) -> np.ndarray:
         self.counts.njev += 1
+        floats = self._g_floats
+        if floats is not None:
+            try:
+                return np.array(floats(*x.tolist()), dtype=float)
+            except _MATH_ERRORS:
+                pass
         g = self._g or self._grad_eval()
         try:
             return np.asarray(g.fast(x), dtype=float)     # every backend returns a fresh list or array

@@ -103,15 +103,15 @@ class VectorSum:
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         out = None
+        n = self.n
         for g in self.groups:
-            for col, dj in zip(g.cols, g.d(*g.columns(x))):
-                if np.ndim(dj) == 0:      # a constant partial derivative (a linear term)
+            for col, dj in zip(g.cols, g.d(*[x[c] for c in g.cols])):
+                if not isinstance(dj, np.ndarray):      # a constant partial derivative (a linear term)
                     dj = np.full(len(col), dj, dtype=float)
-                part = np.bincount(col, dj, minlength=self.n)
                 if out is None:
-                    out = part
+                    out = np.bincount(col, dj, minlength=n)
                 else:
-                    out += part
+                    out += np.bincount(col, dj, minlength=n)
         if out is None:
             out = np.zeros(self.n)
         if self.rest is not None:
