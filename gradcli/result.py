@@ -18,6 +18,9 @@ class Status(str, enum.Enum):
     """|Δf| ≤ ftol·max(1, |f|) between iterations."""
     XTOL = "step below xtol"
     """‖Δx‖∞ ≤ xtol: the iterates stopped moving."""
+    STEPS = "requested steps done"
+    """A fixed schedule was asked for and run to the end: the gd family on an array problem without --gtol
+    (training semantics, as Theano's tutorial loop: lr 0.1 for 10 000 steps). The verdict judges the point."""
     MAXITER = "iteration limit reached"
     """--maxiter iterations were done without meeting a convergence test."""
     MAXFEV = "evaluation limit reached"
@@ -44,7 +47,7 @@ class Status(str, enum.Enum):
         return self in _SUCCESS
 
 
-_SUCCESS = {Status.CONVERGED, Status.GTOL, Status.FTOL, Status.XTOL}
+_SUCCESS = {Status.CONVERGED, Status.GTOL, Status.FTOL, Status.XTOL, Status.STEPS}
 
 
 @dataclass

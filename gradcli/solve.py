@@ -17,6 +17,9 @@ from .verdict import FEASIBLE_TOL
 
 def compile_problem(problem: Problem) -> Objective:
     """The objective and the problem's constraints, compiled once for every method and run."""
+    if getattr(problem, "blocks", None) is not None:      # an array problem (gradcli/arrays)
+        from .arrays.objective import ArrayObjective
+        return ArrayObjective(problem)
     objective = Objective(problem.expr, problem.symbols, problem.variables)
     objective.constraints = [compile_constraint(kind, text, g, problem.symbols)
                              for kind, text, g in problem.constraints]

@@ -55,7 +55,7 @@ class Box:
     def gradient_norm(self, x: np.ndarray, g: np.ndarray) -> float:
         """‖x − P(x − ∇f)‖∞: zero exactly at a stationary point of f on the box (Bertsekas 1999 §2.3)."""
         pg = x - self.project(x - g) if self.active else g
-        return float(np.max(np.abs(pg))) if pg.size else 0.0
+        return float(np.abs(pg).max()) if pg.size else 0.0
 
 
 @dataclass
@@ -97,18 +97,21 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
         if trial is None:
             return Outcome(x, Status.LINE_SEARCH, f"the {step.name} line search found no step that decreases f "
                            f"enough (‖∇f‖∞ = {gnorm:.3g}; floating-point precision exhausted?)", k - 1, gnorm, rows)
-        if not _finite(trial.x, trial.f) or trial.f < DIVERGENCE_LIMIT:
+        # finiteness of x and ∇f is read off ‖Δx‖∞ and ‖∇f‖∞ (nan/inf propagate through max|·|): the loop
+        # needs both numbers anyway, and separate np.isfinite scans cost ~9 µs a step (6% of a 785-variable
+        # logistic regression step)
+        dx = float(np.abs(trial.x - x).max()) if x.size else 0.0
+        if not (math.isfinite(trial.f) and math.isfinite(dx)) or trial.f < DIVERGENCE_LIMIT:
             return Outcome(x, Status.DIVERGED, f"f = {trial.f:.3g} at iteration {k}: the steps blew up or f is "
                            f"unbounded below (try a smaller --lr, or --step armijo); x is the last finite iterate", k - 1, gnorm, rows)
         g_new = objective.grad(trial.x)
-        if not np.all(np.isfinite(g_new)):
+        gnorm_new = box.gradient_norm(trial.x, g_new)
+        if not math.isfinite(gnorm_new):
             return Outcome(x, Status.NONFINITE, f"∇f is not finite at iteration {k}; x is the last point where it "
                            "was", k - 1, gnorm, rows)
         step.accepted(x, g, trial, g_new)
-        dx = float(np.max(np.abs(trial.x - x)))
         df = f - trial.f
-        x, f, g = trial.x, trial.f, g_new
-        gnorm = box.gradient_norm(x, g)
+        x, f, g, gnorm = trial.x, trial.f, g_new, gnorm_new
         row(k, f, gnorm, dx, trial.alpha)
         if gnorm <= gtol:
             return Outcome(x, Status.GTOL, f"‖∇f‖∞ = {gnorm:.3g} ≤ gtol = {gtol:g}", k, gnorm, rows)
@@ -117,6 +120,9 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
                            rows)
         if xtol > 0 and dx <= xtol:
             return Outcome(x, Status.XTOL, f"‖Δx‖∞ = {dx:.3g} ≤ xtol = {xtol:g}", k, gnorm, rows)
+    if gtol == 0:
+        return Outcome(x, Status.STEPS, f"{maxiter} steps done, as asked (‖∇f‖∞ = {gnorm:.3g}; no gradient test: "
+                       "pass --gtol to stop early)", maxiter, gnorm, rows)
     return Outcome(x, Status.MAXITER, f"{maxiter} iterations without ‖∇f‖∞ ≤ gtol (‖∇f‖∞ = {gnorm:.3g}); "
                    "raise --maxiter", maxiter, gnorm, rows)
 
@@ -157,6 +163,9 @@ def rules(name: str, cfg: dict):
 def run(spec, objective, x0, settings: Settings):
     """Registry entry point: options in, Result out (counts from the counted objective)."""
     cfg = configure(spec.name, settings.options, settings.tol)
+    if getattr(objective, "is_array", False) and settings.options.get("gtol") is None and settings.tol is None:
+        # array (data) problems train the way Theano's loop does: lr for maxiter steps; --gtol stops early
+        cfg["gtol"] = 0.0
     direction, step = rules(spec.name, cfg)
     box = Box(settings.bounds, objective.n)
     started = time.perf_counter()
