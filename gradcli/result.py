@@ -83,6 +83,7 @@ class Result:
     message: str
     trace: list[TraceRow] | None = None
     extra: dict = field(default_factory=dict)   # method-specific facts (e.g. maxcv), JSON-able
+    x_named: dict | None = field(default=None, repr=False)   # array problems: {variable: ndarray or float}
 
     @property
     def success(self) -> bool:

@@ -98,6 +98,9 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     result = spec.runner()(spec, watched, problem.starts[start],
                            Settings(bounds=problem.bounds, constraints=cons, options=dict(options or {}), **settings))
     result.extra["x0"] = list(problem.starts[start])
+    if getattr(problem, "blocks", None) is not None:     # array problem: x by variable, Hessian's origin
+        from .arrays.problem import annotate_result
+        annotate_result(result, problem, spec)
     _best_seen(result, watched, objective, keep_best)
     if constrained:
         result.extra["maxcv"] = max_violation(problem, cons, result.x)

@@ -78,6 +78,8 @@ def flat_names(blocks) -> tuple[str, ...]:
 
 def start_vector(x0, blocks, what: str = "x0") -> list[float]:
     """x0 per variable: a number (filled), a list of the block's size, or {random: normal, seed: S, scale: s}."""
+    if isinstance(x0, (list, tuple)) and len(x0) == 1:
+        x0 = x0[0]                      # --x0 0: every entry
     if not isinstance(x0, dict):
         total = sum(int(math.prod(s)) for _, s in blocks)
         if isinstance(x0, (int, float)) and not isinstance(x0, bool):
@@ -186,3 +188,16 @@ def _field_error(build, field_name):
     except ExpressionError as exc:
         exc.field = field_name
         raise
+
+
+def annotate_result(result, problem: ArrayProblem, spec) -> None:
+    """x by variable on the Result (``result.x_named["w"]``), summarised in its JSON; where the Hessian
+    came from when the method used one."""
+    from ..save_x import summarize
+    from .objective import HESSIAN_METHOD
+
+    if result.x and all(math.isfinite(v) for v in result.x):
+        result.x_named = problem.split(result.x)
+        result.extra["x_named"] = {k: summarize(v) for k, v in result.x_named.items()}
+    if spec.needs_hess:
+        result.extra["hessian"] = HESSIAN_METHOD
