@@ -76,6 +76,13 @@ class BestSeen:
             self.best_f, self.best_x = f, np.array(x, dtype=float)
         return f
 
+    def value_and_grad(self, x):
+        """f and ∇f together (array objectives: one generated function), tracked like ``fun``."""
+        f, g = self._objective.value_and_grad(x)
+        if f < self.best_f and (self._feasible is None or self._feasible(x)):
+            self.best_f, self.best_x = f, np.array(x, dtype=float)
+        return f, g
+
 
 def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, options: dict | None = None,
               verify: bool = True, keep_best: bool = False, **settings) -> Result:

@@ -12,6 +12,7 @@ same point pays for one forward pass.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -124,9 +125,16 @@ def build(f: Node, grads: list[Node | None], variables: list[Node], n: int):
                 value = f"_np.ravel({value})"
         lines.append(f"    {target} = {value}")
     lines.append("    return _g")
+    # fused: both bodies in one function (no tuple of saved values in between), for solvers that want f and ∇f
+    # at every point they visit (the gd family's fixed steps)
+    back_start = lines.index("def backward(_x, _c, _saved):")
+    body_f = lines[1:back_start - 1]
+    body_b = [ln for ln in lines[back_start + 1:-1] if ln != f"    {', '.join(saved)}{',' if len(saved) == 1 else ''} = _saved"]
+    pack = f"({', '.join(saved)}{',' if len(saved) == 1 else ''})"
+    lines += ["def fused(_x, _c):", *body_f, *body_b, f"    return {w.name(f)}, _g, {pack}"]
     source = "\n".join(lines) + "\n"
     scope = dict(_NAMESPACE)
     exec(compile(source, "<gradcli array program>", "exec"), scope)   # our templates only; see module doc
     consts = w.consts
-    fwd_fn, bwd_fn = scope["forward"], scope["backward"]
-    return (lambda x: fwd_fn(x, consts)), (lambda x, s: bwd_fn(x, consts, s)), source
+    return (functools.partial(scope["forward"], _c=consts), functools.partial(scope["backward"], _c=consts),
+            functools.partial(scope["fused"], _c=consts), source)

@@ -38,7 +38,8 @@ class ArrayObjective:
         self.counts = Counts()
         self.constraints: list = []
         grads = gradient(problem.graph, problem.f_node, problem.var_nodes)
-        self._forward, self._backward, self.source = build(problem.f_node, grads, problem.var_nodes, self.n)
+        self._forward, self._backward, self._fused, self.source = build(problem.f_node, grads, problem.var_nodes,
+                                                                        self.n)
         self._x: bytes | None = None       # the point of the cached forward pass, as bytes
         self._f = math.nan
         self._xcopy: np.ndarray | None = None
@@ -68,7 +69,7 @@ class ArrayObjective:
     def grad_uncounted(self, x) -> np.ndarray:
         self._eval(x)
         with np.errstate(all="ignore"):
-            return self._backward(self._xcopy, self._saved)
+            return self._backward(self._xcopy, _saved=self._saved)
 
     def fun(self, x) -> float:
         c = self.counts
@@ -83,10 +84,22 @@ class ArrayObjective:
         return self.grad_uncounted(x)
 
     def value_and_grad(self, x) -> tuple[float, np.ndarray]:
-        """Both at once (counted as one of each)."""
-        self.counts.nfev += 1
-        self.counts.njev += 1
-        return self._eval(x), self.grad_uncounted(x)
+        """f and ∇f in one generated function (counted as one call of each, as fun then grad would be)."""
+        c = self.counts
+        c.nfev += 1
+        c.njev += 1
+        key = np.asarray(x, dtype=float).tobytes()
+        if key == self._x:
+            f, g = self._f, self.grad_uncounted(x)
+        else:
+            x = np.array(x, dtype=float)
+            with np.errstate(all="ignore"):
+                f, g, saved = self._fused(x)
+            f = float(f)
+            self._x, self._xcopy, self._f, self._saved = key, x, f, saved
+        if self.observer is not None and c.nfev % OBSERVE_EVERY == 0:
+            self.observer(c, f)
+        return f, g
 
     # ---- second order, by differences of the exact gradient --------------------------------------
     def hessp_uncounted(self, x, p) -> np.ndarray:

@@ -69,9 +69,8 @@ def _extremes(objective, x):
     from scipy.sparse.linalg import LinearOperator, eigsh
 
     op = LinearOperator((n, n), matvec=lambda p: objective.hessp_uncounted(x, np.ravel(p)), dtype=float)
-    try:
-        hi = float(eigsh(op, k=1, which="LA", return_eigenvectors=False, tol=1e-4, maxiter=500)[0])
-        lo = float(eigsh(op, k=1, which="SA", return_eigenvectors=False, tol=1e-4, maxiter=500)[0])
+    try:   # both ends of the spectrum from one Lanczos run
+        w = eigsh(op, k=2, which="BE", return_eigenvectors=False, tol=1e-4, maxiter=500)
     except Exception:
         return None, None, None
-    return lo, hi, None
+    return float(np.min(w)), float(np.max(w)), None

@@ -104,7 +104,7 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
         if not (math.isfinite(trial.f) and math.isfinite(dx)) or trial.f < DIVERGENCE_LIMIT:
             return Outcome(x, Status.DIVERGED, f"f = {trial.f:.3g} at iteration {k}: the steps blew up or f is "
                            f"unbounded below (try a smaller --lr, or --step armijo); x is the last finite iterate", k - 1, gnorm, rows)
-        g_new = objective.grad(trial.x)
+        g_new = trial.g if trial.g is not None else objective.grad(trial.x)
         gnorm_new = box.gradient_norm(trial.x, g_new)
         if not math.isfinite(gnorm_new):
             return Outcome(x, Status.NONFINITE, f"∇f is not finite at iteration {k}; x is the last point where it "

@@ -28,6 +28,7 @@ class Trial:
     x: np.ndarray
     f: float
     alpha: float
+    g: np.ndarray | None = None      # ∇f at x when the rule evaluated it together with f
 
 
 def first_step(d: np.ndarray) -> float:
@@ -65,6 +66,11 @@ class FixedStep:
 
     def take(self, objective, box, x, f, g, d) -> Trial:
         xt = box.project(x + self.lr * d)
+        if getattr(objective, "is_array", False):
+            # the loop needs ∇f at every accepted point and a fixed step accepts every point: an array
+            # objective computes both in one pass (counted as one f and one ∇f evaluation, as before)
+            ft, gt = objective.value_and_grad(xt)
+            return Trial(xt, ft, self.lr, gt)
         return Trial(xt, objective.fun(xt), self.lr)
 
     def accepted(self, x, g, trial, g_new) -> None:
