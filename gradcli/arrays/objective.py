@@ -54,6 +54,8 @@ class ArrayObjective:
     # ---- the shared forward pass ---------------------------------------------------------------
     def _eval(self, x) -> float:
         key = np.asarray(x, dtype=float).tobytes()   # exact equality, cheaper than np.array_equal (0.5 vs 3.6 µs)
+        if self._x is None and self._xcopy is not None:
+            self._x = self._xcopy.tobytes()          # value_and_grad leaves the key to be made on demand
         if key == self._x:
             return self._f
         # a private copy: the saved forward values hold views of x, and L-BFGS-B updates its x in place
@@ -88,15 +90,11 @@ class ArrayObjective:
         c = self.counts
         c.nfev += 1
         c.njev += 1
-        key = np.asarray(x, dtype=float).tobytes()
-        if key == self._x:
-            f, g = self._f, self.grad_uncounted(x)
-        else:
-            x = np.array(x, dtype=float)
-            with np.errstate(all="ignore"):
-                f, g, saved = self._fused(x)
-            f = float(f)
-            self._x, self._xcopy, self._f, self._saved = key, x, f, saved
+        x = np.array(x, dtype=float)      # private copy: the saved forward values are views of it
+        with np.errstate(all="ignore"):
+            f, g, saved = self._fused(x)
+        f = float(f)
+        self._x, self._xcopy, self._f, self._saved = None, x, f, saved
         if self.observer is not None and c.nfev % OBSERVE_EVERY == 0:
             self.observer(c, f)
         return f, g
