@@ -132,9 +132,26 @@ def build(f: Node, grads: list[Node | None], variables: list[Node], n: int):
     body_b = [ln for ln in lines[back_start + 1:-1] if ln != f"    {', '.join(saved)}{',' if len(saved) == 1 else ''} = _saved"]
     pack = f"({', '.join(saved)}{',' if len(saved) == 1 else ''})"
     lines += ["def fused(_x, _c):", *body_f, *body_b, f"    return {w.name(f)}, _g, {pack}"]
+    # gradient only: the nodes ∇f needs and nothing that only f needs (the cross-entropy's softplus, the mean)
+    w2 = Writer()
+    w2.consts = w.consts
+    only = ["def gradient(_x, _c):"]
+    for v in topo(grad_roots):
+        if not v.const:
+            w2.assign(v, only)
+    only.append(f"    _g = _np.empty({n})")
+    for var, gr in zip(variables, grads):
+        _, start, stop = var.attr
+        target = f"_g[{start}]" if var.shape == () else f"_g[{start}:{stop}]"
+        value = "0.0" if gr is None else w2.name(gr)
+        if gr is not None and len(var.shape) == 2:
+            value = f"_np.ravel({value})"
+        only.append(f"    {target} = {value}")
+    only.append("    return _g")
+    lines += only
     source = "\n".join(lines) + "\n"
     scope = dict(_NAMESPACE)
     exec(compile(source, "<gradcli array program>", "exec"), scope)   # our templates only; see module doc
     consts = w.consts
     return (functools.partial(scope["forward"], _c=consts), functools.partial(scope["backward"], _c=consts),
-            functools.partial(scope["fused"], _c=consts), source)
+            functools.partial(scope["fused"], _c=consts), functools.partial(scope["gradient"], _c=consts), source)

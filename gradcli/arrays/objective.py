@@ -38,8 +38,8 @@ class ArrayObjective:
         self.counts = Counts()
         self.constraints: list = []
         grads = gradient(problem.graph, problem.f_node, problem.var_nodes)
-        self._forward, self._backward, self._fused, self.source = build(problem.f_node, grads, problem.var_nodes,
-                                                                        self.n)
+        (self._forward, self._backward, self._fused, self._gradient_only,
+         self.source) = build(problem.f_node, grads, problem.var_nodes, self.n)
         self._x: bytes | None = None       # the point of the cached forward pass, as bytes
         self._f = math.nan
         self._xcopy: np.ndarray | None = None
@@ -69,9 +69,15 @@ class ArrayObjective:
         return self._eval(x)
 
     def grad_uncounted(self, x) -> np.ndarray:
-        self._eval(x)
+        """The backward pass from the saved forward values when f was just evaluated at x; else the
+        gradient-only function (a solver that wants ∇f alone does not pay for f)."""
+        key = np.asarray(x, dtype=float).tobytes()
+        if self._x is None and self._xcopy is not None:
+            self._x = self._xcopy.tobytes()
         with np.errstate(all="ignore"):
-            return self._backward(self._xcopy, _saved=self._saved)
+            if key == self._x:
+                return self._backward(self._xcopy, _saved=self._saved)
+            return self._gradient_only(np.array(x, dtype=float))
 
     def fun(self, x) -> float:
         c = self.counts
@@ -82,7 +88,10 @@ class ArrayObjective:
         return f
 
     def grad(self, x) -> np.ndarray:
-        self.counts.njev += 1
+        c = self.counts
+        c.njev += 1
+        if self.observer is not None and c.njev % OBSERVE_EVERY == 0:
+            self.observer(c, self._f)       # the last f evaluated
         return self.grad_uncounted(x)
 
     def value_and_grad(self, x) -> tuple[float, np.ndarray]:
