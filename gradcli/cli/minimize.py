@@ -111,7 +111,8 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         results = []
         for s in specs:
             total = (maxiter or 10_000) if s.family == "gd" else None
-            observer = attach(compiled, total, s.label, None if quiet or as_json and progress is None else progress)
+            mode = progress if progress is not None else (False if quiet or as_json else None)
+            observer = attach(compiled, total, s.label, mode)
             try:
                 results.append(solve_one(problem, s.name, objective=compiled, options=shares[s.name], **run))
             finally:

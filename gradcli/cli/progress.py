@@ -32,7 +32,8 @@ class ProgressObserver:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
-                                TimeElapsedColumn(), console=self.console, transient=True)
+                                TimeElapsedColumn(), console=self.console,
+                                transient=self.console.is_terminal)   # on a pipe: the final state, once
             self.bar.start()
             self.task = self.bar.add_task(self.label, total=self.total, info="")
         done = counts.njev or counts.nfev
