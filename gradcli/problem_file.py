@@ -190,6 +190,13 @@ def _validate(doc: dict, path: Path, lines: dict) -> None:
         return
     errors.sort(key=lambda e: (lines.get(tuple(e.absolute_path), 0), -len(e.absolute_path)))
     err = errors[0]
+    while err.validator == "oneOf" and err.context:
+        # a value that is the right kind for one alternative (a mapping of sizes) is judged by that alternative
+        kind = {dict: "object", list: "array", str: "string"}.get(type(err.instance))
+        same = [e for e in err.context if e.schema.get("type") == kind or len(e.absolute_path) > len(err.absolute_path)]
+        if not same or kind is None:
+            break
+        err = max(same, key=lambda e: len(e.absolute_path))
     where = tuple(err.absolute_path)
     field = _field(where) or None
     msg = err.message

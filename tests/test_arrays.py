@@ -205,3 +205,33 @@ def test_bundled_tutorial_problem_loads_with_its_generators():
     assert p.data["X"].shape == (400, 784) and set(np.unique(p.data["y"])) == {0.0, 1.0} and p.n == 785
     obj = compile_problem(p)
     assert np.isfinite(obj.fun(np.array(p.x0)))
+
+
+def test_limits_and_names_in_problem_files(tmp_path):
+    base = {"name": "p", "variables": {"w": 3}, "objective": "sum(w**2)", "x0": {"w": 1.0}}
+    cases = [({"data": {"X": {"random": "normal", "shape": [100000, 100000]}}}, "MAX_ENTRIES"),
+             ({"define": {"a": "b + w", "b": "w"}}, "unknown name 'b'"),           # defines are read in order
+             ({"define": {"w": "1"}}, "not a free name"),
+             ({"data": {"X": {"random": "gamma", "shape": [2]}}}, "data.X"),
+             ({"x0": {"w": [1, 2]}}, "2 values for w of shape (3,)"),
+             ({"variables": {"w": 0}}, "variables.w")]
+    for extra, message in cases:
+        (tmp_path / "p.yaml").write_text(yaml.safe_dump({**base, **extra}))
+        r = run("minimize", tmp_path / "p.yaml", "-m", "bfgs")
+        assert r.exit_code == 2 and message in r.output and "p.yaml:" in r.output, (extra, r.output)
+
+
+def test_progress_observer_draws_the_cost(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from gradcli.cli import progress
+
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    obs = progress.ProgressObserver(100, "gd", force=True)
+    obs.console = Console(file=io.StringIO(), width=100)
+    from gradcli.compile import Counts
+    obs(Counts(nfev=3, njev=50), 0.125)
+    obs.close()
+    assert "f = 0.125" in obs.console.file.getvalue()
