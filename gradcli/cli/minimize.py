@@ -88,6 +88,9 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         check_writable(save_x, force)         # before any work: a lost answer is worse than an early error
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
                              need_x0=starts is None, dim=dim, data=data, var=var)
+    if exact and getattr(problem, "blocks", None) is not None:
+        from ..errors import GradcliError
+        raise GradcliError("--exact solves ∇f = 0 symbolically, for scalar problems only (this is an array problem)")
     notes: list[str] = []
     auto_line = None
     if normalize(method) == "auto":
