@@ -232,13 +232,13 @@ def _short(v) -> str:
 
 def problem_from_text(pt: ProblemText, **overrides):
     """Build the Problem; ``overrides`` (x0, bounds, constraints, params) come from the command line."""
-    from .problem import Solution, build_problem
+    from .arrays.problem import is_array_doc
 
     d = pt.doc
-    from .arrays.problem import is_array_doc
     if is_array_doc(d):      # data:, define: or sized variables: the array path (gradcli/arrays)
         from .arrays.load import array_problem_from_text
         return array_problem_from_text(pt, **overrides)
+    from .problem import Solution, build_problem
     sol = d.get("solution")
     params = dict(d.get("parameters") or {})
     params.update(overrides.get("params") or {})

@@ -6,13 +6,17 @@ import math
 
 import numpy as np
 
-from .compile import Objective, compile_constraint
+from typing import TYPE_CHECKING
+
 from .errors import GradcliError, ProblemError
-from .problem import Problem
 from .result import Result, Status
 from .solvers.common import Settings
 from .solvers.registry import REGISTRY, SolverSpec, resolve
 from .verdict import FEASIBLE_TOL
+
+if TYPE_CHECKING:      # compile (SymPy, SymEngine) is imported when a scalar problem is compiled
+    from .compile import Objective
+    from .problem import Problem
 
 
 def compile_problem(problem: Problem) -> Objective:
@@ -20,6 +24,7 @@ def compile_problem(problem: Problem) -> Objective:
     if getattr(problem, "blocks", None) is not None:      # an array problem (gradcli/arrays)
         from .arrays.objective import ArrayObjective
         return ArrayObjective(problem)
+    from .compile import Objective, compile_constraint
     objective = Objective(problem.expr, problem.symbols, problem.variables)
     objective.constraints = [compile_constraint(kind, text, g, problem.symbols)
                              for kind, text, g in problem.constraints]

@@ -235,3 +235,17 @@ def test_progress_observer_draws_the_cost(monkeypatch):
     obs(Counts(nfev=3, njev=50), 0.125)
     obs.close()
     assert "f = 0.125" in obs.console.file.getvalue()
+
+
+def test_array_problems_never_import_sympy(tmp_path):
+    """Array problems need neither SymPy nor SymEngine: ~0.3 s of start-up saved on every run."""
+    import subprocess
+    import sys
+    path, _ = tutorial(tmp_path, n=20, m=4)
+    code = ("import sys, io, contextlib; from gradcli.cli import cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    try: cli.main(['minimize', {str(path)!r}, '-m', 'gd,l-bfgs-b', '--maxiter', '50'])\n"
+            "    except SystemExit: pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'symengine'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr

@@ -1,4 +1,4 @@
-"""Array expressions: the same safe front end as scalar ones (``expr.parse_tree``: Python's ``ast``,
+"""Array expressions: the same safe front end as scalar ones (``syntax.parse_tree``: Python's ``ast``,
 limits, caret errors), a whitelist of node types, and IR built from the checked tree by hand.
 
 Language: numbers, names (variables, data, defines, parameters, pi, E), + - * / ** (^) @, unary -,
@@ -14,7 +14,7 @@ import ast
 import math
 
 from ..errors import ExpressionError
-from ..expr import MAX_DEPTH, MAX_EXPONENT, parse_tree
+from ..syntax import MAX_DEPTH, MAX_EXPONENT, parse_tree
 from .ir import Graph, Node, ShapeError
 
 # name: (IR op, arity)
@@ -38,7 +38,7 @@ class ArrayBuilder:
         self.names = names
 
     def build(self, text: str, what: str = "objective") -> Node:
-        tree, where = parse_tree(text, what)
+        tree, where = parse_tree(text, what, ALLOWED)
         self.text, self.where = text, where
         try:
             return self._node(tree.body, 0)
