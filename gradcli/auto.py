@@ -52,6 +52,9 @@ def structure(problem) -> dict:
 
 
 def choose(problem) -> Choice:
+    if getattr(problem, "blocks", None) is not None:      # array problem: exact gradient, no symbolic Hessian
+        return Choice("l-bfgs-b", f"{problem.n} variables, an array (data) problem: exact reverse-mode gradient, "
+                                  "limited memory, no n×n matrix")
     s = structure(problem)
     n = s["n"]
     parts = [f"{n} variable{'s' if n != 1 else ''}"]

@@ -10,23 +10,16 @@ from __future__ import annotations
 import ast
 import math
 import re
-import sys
-import warnings
 from dataclasses import dataclass
 
 import sympy as sp
 
 from .errors import ExpressionError
 
-# Limits, named in every error that hits them (see README "Limits").
-MAX_LENGTH = 200_000          # characters: a sum of ~10 000 terms fits, a megabyte does not
-MAX_DEPTH = 100               # nesting of operations that cannot be flattened (f(g(h(...))), a**(b**c))
-MAX_EXPONENT = 1000           # |n| in a**n: beyond it symbolic work and float evaluation explode
-MAX_LITERAL_DIGITS = 30       # digits in one number literal
-MAX_NUMBER_DIGITS = 400       # digits of a constant computed from literals (2**1000 has 302)
-MAX_DIM = 1_000_000           # entries of an indexed variable x[i] (--dim)
-MAX_SUM_TERMS = 2_000_000     # terms all sum(...) together may expand to: bounds memory and setup time
-MAX_MINMAX_ARGS = 6           # arguments of one min/max after SymPy merges nested ones (derivatives grow ~k**3)
+from . import syntax as _syntax
+from .syntax import (MAX_DEPTH, MAX_DIM, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL_DIGITS,  # noqa: F401
+                     MAX_MINMAX_ARGS, MAX_NUMBER_DIGITS, MAX_SUM_TERMS, _LOOKALIKES, _check_characters,
+                     _to_python_source)
 
 FUNCTIONS: dict[str, tuple[object, tuple[int, int]]] = {
     # name: (SymPy builder, (min args, max args))
@@ -55,8 +48,6 @@ ALLOWED = ("numbers, variables, + - * / ** ^, parentheses and the functions "
            + " ".join(FUNCTIONS) + "; constants pi E; sum(expr, i, lo, hi); x[i] with --dim")
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-_LOOKALIKES = {"−": "-", "×": "*", "·": "*", "÷": "/", "–": "-", "—": "-", "′": "'", "²": "**2", "³": "**3",
-               "（": "(", "）": ")", "，": ","}
 
 
 @dataclass(frozen=True)
@@ -72,62 +63,9 @@ def natural_key(name: str):
     return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.findall(r"\d+|\D+", name)]
 
 
-def _to_python_source(text: str) -> tuple[str, list[int]]:
-    """Replace ``^`` by ``**`` and keep a map from new column to original column."""
-    out, where = [], []
-    for i, ch in enumerate(text):
-        if ch == "^":
-            out.append("**")
-            where += [i, i]
-        else:
-            out.append(ch)
-            where.append(i)
-    where.append(len(text))
-    return "".join(out), where
-
-
-def _check_characters(text: str) -> None:
-    for i, ch in enumerate(text):
-        if ch in _LOOKALIKES:
-            raise ExpressionError(text, i, f"'{ch}' (U+{ord(ch):04X}) is not ASCII: write '{_LOOKALIKES[ch]}' instead")
-        if ord(ch) > 127:
-            raise ExpressionError(text, i, f"character '{ch}' (U+{ord(ch):04X}) is not allowed; use ASCII only: {ALLOWED}")
-        if ch in "\"'":
-            raise ExpressionError(text, i, "strings are not allowed; " + ALLOWED)
-
-
 def parse_tree(text: str, what: str = "expression") -> tuple[ast.AST, list[int]]:
     """Parse to a Python AST, with the limits checked first. Returns the tree and the column map."""
-    if not isinstance(text, str):
-        raise ExpressionError(str(text), None, f"the {what} must be a string, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(text[:60], None, f"the {what} is {len(text)} characters long; the limit is "
-                              f"{MAX_LENGTH} (MAX_LENGTH). Write it with fewer terms")
-    if not text.strip():
-        raise ExpressionError(text, None, f"the {what} is empty; write a formula such as x**2 - 4*x + 8")
-    _check_characters(text)
-    source, where = _to_python_source(text)
-    old_limit = sys.getrecursionlimit()
-    try:
-        # CPython builds the tree recursively: a sum of n terms is n levels deep. MAX_LENGTH bounds n,
-        # and a chain of 100 000 terms was measured to fit the default 8 MiB C stack.
-        sys.setrecursionlimit(max(old_limit, MAX_LENGTH + 1000))
-        with warnings.catch_warnings():   # "invalid decimal literal" and the like: the error says it, once
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source.strip(), mode="eval")
-    except SyntaxError as exc:
-        offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
-        col = where[min(max(offset, 0), len(where) - 1)]
-        msg = (exc.msg or "invalid syntax").split(" (", 1)[0]
-        if "nested" in msg or "too many" in msg:
-            msg += f" (limit of Python's parser; the nesting limit here is {MAX_DEPTH})"
-        raise ExpressionError(text, col, f"{msg}; allowed: {ALLOWED}") from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise ExpressionError(text, None, f"cannot read the {what}: {str(exc).splitlines()[0][:120]}") from None
-    finally:
-        sys.setrecursionlimit(old_limit)
-    lead = len(source) - len(source.lstrip())
-    return tree, [where[min(i + lead, len(where) - 1)] for i in range(len(source) + 1)]
+    return _syntax.parse_tree(text, what, ALLOWED)
 
 
 class _Builder:

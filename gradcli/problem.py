@@ -6,10 +6,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from .errors import ProblemError
-from .expr import natural_key, parse, parse_relation
+
+if TYPE_CHECKING:      # SymPy is imported where a scalar problem is built: array problems never need it
+    import sympy as sp
 
 
 @dataclass
@@ -67,6 +69,10 @@ def build_problem(objective: str, *, variables: list[str] | None = None, params:
     With ``dim``, indexed variables x[i] have that length, and a start shorter than the number of
     variables is repeated to fill it (x0 = -1.2,1 for chained Rosenbrock means -1.2, 1, -1.2, 1, ...).
     """
+    import sympy as sp
+
+    from .expr import natural_key, parse, parse_relation
+
     parsed = parse(objective, params, dim=dim)
     names = _variables(parsed.names, variables, objective)
     symbols = tuple(sp.Symbol(v, real=True) for v in names)

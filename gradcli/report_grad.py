@@ -91,6 +91,9 @@ def checkgrad_json(check) -> str:
     return json.dumps(check.as_dict(), indent=2)
 
 
+MAX_ROWS = 20      # components listed per point in the table
+
+
 def _point_table(check, p) -> Table:
     hand = check.subject == "hand-written"
     title = f"{p.label}: x = {vector(p.x, 8, 6)}, f = {num(p.f, 10)}"
@@ -104,7 +107,13 @@ def _point_table(check, p) -> Table:
     if hand:
         table.add_column("symbolic", justify="right")
         table.add_column("vs symbolic", no_wrap=True)
-    for c in p.components:
+    shown = p.components
+    if len(shown) > MAX_ROWS:   # a 785-weight model: the wrong components and the largest errors, not 785 rows
+        worst = sorted(range(len(shown)), key=lambda i: (shown[i].ok, -shown[i].rel_error))[:MAX_ROWS]
+        shown = [p.components[i] for i in sorted(worst)]
+        table.caption = Text(f"{MAX_ROWS} of {len(p.components)} components: the wrong ones and the largest "
+                             "relative errors (--json lists all)")
+    for c in shown:
         row = [Text(c.variable), num(c.analytic, 12), num(c.fd, 12), num(c.abs_error, 3), num(c.rel_error, 3),
                Text("ok" if c.ok else "WRONG", style="green" if c.ok else "bold red")]
         if hand:

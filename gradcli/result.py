@@ -18,6 +18,9 @@ class Status(str, enum.Enum):
     """|Δf| ≤ ftol·max(1, |f|) between iterations."""
     XTOL = "step below xtol"
     """‖Δx‖∞ ≤ xtol: the iterates stopped moving."""
+    STEPS = "requested steps done"
+    """A fixed schedule was asked for and run to the end: the gd family on an array problem without --gtol
+    (training semantics, as Theano's tutorial loop: lr 0.1 for 10 000 steps). The verdict judges the point."""
     MAXITER = "iteration limit reached"
     """--maxiter iterations were done without meeting a convergence test."""
     MAXFEV = "evaluation limit reached"
@@ -44,7 +47,7 @@ class Status(str, enum.Enum):
         return self in _SUCCESS
 
 
-_SUCCESS = {Status.CONVERGED, Status.GTOL, Status.FTOL, Status.XTOL}
+_SUCCESS = {Status.CONVERGED, Status.GTOL, Status.FTOL, Status.XTOL, Status.STEPS}
 
 
 @dataclass
@@ -80,6 +83,7 @@ class Result:
     message: str
     trace: list[TraceRow] | None = None
     extra: dict = field(default_factory=dict)   # method-specific facts (e.g. maxcv), JSON-able
+    x_named: dict | None = field(default=None, repr=False)   # array problems: {variable: ndarray or float}
 
     @property
     def success(self) -> bool:

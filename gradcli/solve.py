@@ -6,17 +6,25 @@ import math
 
 import numpy as np
 
-from .compile import Objective, compile_constraint
+from typing import TYPE_CHECKING
+
 from .errors import GradcliError, ProblemError
-from .problem import Problem
 from .result import Result, Status
 from .solvers.common import Settings
 from .solvers.registry import REGISTRY, SolverSpec, resolve
 from .verdict import FEASIBLE_TOL
 
+if TYPE_CHECKING:      # compile (SymPy, SymEngine) is imported when a scalar problem is compiled
+    from .compile import Objective
+    from .problem import Problem
+
 
 def compile_problem(problem: Problem) -> Objective:
     """The objective and the problem's constraints, compiled once for every method and run."""
+    if getattr(problem, "blocks", None) is not None:      # an array problem (gradcli/arrays)
+        from .arrays.objective import ArrayObjective
+        return ArrayObjective(problem)
+    from .compile import Objective, compile_constraint
     objective = Objective(problem.expr, problem.symbols, problem.variables)
     objective.constraints = [compile_constraint(kind, text, g, problem.symbols)
                              for kind, text, g in problem.constraints]
@@ -73,6 +81,13 @@ class BestSeen:
             self.best_f, self.best_x = f, np.array(x, dtype=float)
         return f
 
+    def value_and_grad(self, x):
+        """f and ∇f together (array objectives: one generated function), tracked like ``fun``."""
+        f, g = self._objective.value_and_grad(x)
+        if f < self.best_f and (self._feasible is None or self._feasible(x)):
+            self.best_f, self.best_x = f, np.array(x, dtype=float)
+        return f, g
+
 
 def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, options: dict | None = None,
               verify: bool = True, keep_best: bool = False, **settings) -> Result:
@@ -95,6 +110,9 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     result = spec.runner()(spec, watched, problem.starts[start],
                            Settings(bounds=problem.bounds, constraints=cons, options=dict(options or {}), **settings))
     result.extra["x0"] = list(problem.starts[start])
+    if getattr(problem, "blocks", None) is not None:     # array problem: x by variable, Hessian's origin
+        from .arrays.problem import annotate_result
+        annotate_result(result, problem, spec)
     _best_seen(result, watched, objective, keep_best)
     if constrained:
         result.extra["maxcv"] = max_violation(problem, cons, result.x)

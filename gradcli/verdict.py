@@ -108,9 +108,11 @@ class Verdict:
 
 def verify(objective, problem, x) -> Verdict:
     """The verdict at ``x`` for ``problem``; uses only uncounted evaluations of ``objective``."""
-    from .codegen import smooth
-
     x = np.asarray(x, dtype=float).ravel()
+    if getattr(objective, "is_array", False):    # no symbolic Hessian: see gradcli/arrays/verdict.py
+        from .arrays.verdict import verify_array
+        return verify_array(objective, problem, x)
+    from .codegen import smooth
     if not np.all(np.isfinite(x)):
         return Verdict(NOT_FINITE, "x is not finite", math.nan)
     f = objective.fun_uncounted(x)

@@ -40,11 +40,18 @@ from . import options as opt
 @click.option("--starts", type=click.IntRange(min=1), default=None,
               help="Multistart: N starting points from a scrambled Sobol sequence inside --bounds (required, finite); "
                    "the best verified minimum is kept, every start is listed in --json. --seed sets the sequence.")
+@opt.data_options
+@click.option("--save-x", "save_x", metavar="FILE", help="Write the best x* to FILE: .npy, .json (by variable name) "
+              "or .csv; atomically, never over an existing file unless --force.")
+@click.option("--force", is_flag=True, help="Let --save-x overwrite an existing file.")
+@click.option("--progress/--no-progress", default=None, help="A progress bar with the current cost on stderr "
+              "(array problems; default: on a terminal, for runs longer than a second).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable records on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells (0: a method succeeded).")
 @click.pass_context
 def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, tol, maxiter, seed, trace, verify,
-            keep_best, verbose, exact, exact_timeout, starts, as_json, quiet, **method_options):
+            keep_best, verbose, exact, exact_timeout, starts, data, var, save_x, force, progress, as_json, quiet,
+            **method_options):
     """Minimize EXPR (or the problem in FILE.yaml) from X0 with one, several or all methods.
 
     EXPR uses + - * / ** (or ^), parentheses, numbers, variables and the functions exp log ln sqrt sin cos
@@ -74,8 +81,16 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     from ..solve import check_start, compile_problem, method_options as shares_of, solve_one
     from ..solvers.registry import REGISTRY, normalize, resolve
 
+    if save_x:
+        from ..output import check_writable
+        from ..save_x import check_format
+        check_format(save_x)
+        check_writable(save_x, force)         # before any work: a lost answer is worse than an early error
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
-                             need_x0=starts is None, dim=dim)
+                             need_x0=starts is None, dim=dim, data=data, var=var)
+    if exact and getattr(problem, "blocks", None) is not None:
+        from ..errors import GradcliError
+        raise GradcliError("--exact solves ∇f = 0 symbolically, for scalar problems only (this is an array problem)")
     notes: list[str] = []
     auto_line = None
     if normalize(method) == "auto":
@@ -95,8 +110,19 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         points = sobol_starts(problem, starts, seed)
         results = [best_of_starts(problem, s.name, compiled, points, options=shares[s.name], **run) for s in specs]
     else:
-        results = [solve_one(problem, s.name, objective=compiled, options=shares[s.name], **run) for s in specs]
-    if verbose:
+        from .progress import attach
+        results = []
+        for s in specs:
+            total = (maxiter or 10_000) if s.family == "gd" else None
+            mode = progress if progress is not None else (False if quiet or as_json else None)
+            observer = attach(compiled, total, s.label, mode)
+            try:
+                results.append(solve_one(problem, s.name, objective=compiled, options=shares[s.name], **run))
+            finally:
+                if observer is not None:
+                    observer.close()
+                    compiled.observer = None
+    if verbose and hasattr(compiled, "backend_summary"):
         notes.append(compiled.backend_summary())
     if auto_line and results:
         results[0].extra["auto_reason"] = auto_line
@@ -106,10 +132,22 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         for r in results:   # the trace was recorded for the stopping measures only
             r.trace = None
     out, _ = consoles()
+    saved = None
+    if save_x and results:
+        from ..report import best_index
+        from ..save_x import write_x
+        best = best_index(results)
+        saved = write_x(save_x, problem, results[best if best is not None else 0], force)
     if as_json:
         click.echo(results_json(results, with_trace=trace))
     elif not quiet:
         print_results(out, problem, results, skipped, trace=trace, verbose=verbose, notes=notes)
+        if getattr(problem, "blocks", None):
+            from ..save_x import summary_lines
+            for line in summary_lines(problem, results):
+                out.print(line, markup=False, highlight=False)
+        if saved:
+            out.print(f"x* ({saved[1]}) written to {saved[0]}", markup=False, highlight=False)
     if verify:
         ok = any(str(r.extra.get("verdict", "")).startswith("minimum") for r in results)
     else:

@@ -72,17 +72,66 @@ def expression_options(f):
     return f
 
 
+def named_items(items: tuple[str, ...], what: str, example: str) -> dict[str, str]:
+    """'NAME=VALUE' options (--data X=X.npy, --var w=784) → {name: text}."""
+    out = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise GradcliError(f"{what} '{item}': write NAME=VALUE, e.g. {what} {example}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def sizes(items: tuple[str, ...]) -> dict:
+    """--var w=784 (a vector), --var W=5x8 (a matrix), --var b=1 (a scalar)."""
+    out = {}
+    for name, text in named_items(items, "--var", "w=784").items():
+        try:
+            dims = [int(d) for d in text.lower().split("x")]
+        except ValueError:
+            raise GradcliError(f"--var {name}={text}: a size is a whole number (784) or ROWSxCOLS (5x8)") from None
+        out[name] = dims[0] if len(dims) == 1 else dims
+    return out
+
+
+def data_options(f):
+    """--data and --var: array problems (data: and sized variables) from the command line."""
+    f = click.option("--var", "var", multiple=True, metavar="NAME=SIZE",
+                     help="A vector (w=784) or matrix (W=5x8) variable of an array expression (repeatable); "
+                          "1 is a scalar.")(f)
+    f = click.option("--data", "data", multiple=True, metavar="NAME=FILE",
+                     help="An array the objective uses (.npy, file.npz:key, .csv), or one replacing a problem "
+                          "file's data entry (repeatable). Paths here may be anywhere.")(f)
+    return f
+
+
 def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constraints=(), need_x0: bool = True,
-                 dim: int | None = None):
+                 dim: int | None = None, data=(), var=()):
     """EXPR or FILE.yaml plus command-line overrides → a validated Problem."""
     from ..problem_file import is_problem_file
     from ..problem_file import load_problem as load_file
 
     start = None if x0 is None else point(x0, "--x0")
+    arrays = named_items(data, "--data", "X=X.npy")
     if is_problem_file(arg):
-        if vars_ or dim:
-            raise GradcliError("--vars/--dim: a problem file names its variables itself (variables:, dim:)")
-        return load_file(arg, x0=start, params=params(param), bounds=bounds_(bounds), constraints=list(constraints))
+        if vars_ or dim or var:
+            raise GradcliError("--vars/--dim/--var: a problem file names its variables itself (variables:, dim:)")
+        extra = {"data": arrays} if arrays else {}
+        return load_file(arg, x0=start, params=params(param), bounds=bounds_(bounds), constraints=list(constraints),
+                         **extra)
+    if var or arrays:
+        from ..arrays.problem import build_array_problem
+        if not var:
+            raise GradcliError("--data needs sized variables: --var w=784 (one per variable)")
+        if bounds or constraints or dim or vars_:
+            raise GradcliError("--bounds, --constraint, --dim and --vars are for scalar problems; array "
+                               "expressions take --var NAME=SIZE")
+        if start is None and need_x0:
+            raise GradcliError("--x0 is required: one number for every entry (--x0 0), or by name (--x0 w=0,b=0)")
+        if isinstance(start, list) and len(start) == 1:
+            start = start[0]
+        return build_array_problem(arg, sizes(var), params=params(param), x0=start, data_overrides=arrays)
     from ..problem import build_problem
 
     if start is None and need_x0:

@@ -40,6 +40,10 @@ def command(ctx, objective, vars_, param, dim, timeout, bounds, as_json):
     from ..stationary import find_stationary
 
     problem = opt.load_problem(objective, vars_=vars_, param=param, bounds=bounds, need_x0=False, dim=dim)
+    if getattr(problem, "blocks", None) is not None:
+        from ..errors import GradcliError
+        raise GradcliError("stationary solves ∇f = 0 symbolically, for scalar problems; an array (data) problem "
+                           "has no symbolic form to solve: use minimize")
     found = find_stationary(problem, timeout=timeout)
     if as_json:
         click.echo(json.dumps(found.as_dict(), indent=2))

@@ -26,8 +26,9 @@ class Trial:
     """A point a step rule accepted."""
 
     x: np.ndarray
-    f: float
+    f: float | None                  # None: not evaluated (training mode of a fixed step, see gd.run)
     alpha: float
+    g: np.ndarray | None = None      # ∇f at x when the rule evaluated it together with f
 
 
 def first_step(d: np.ndarray) -> float:
@@ -60,11 +61,22 @@ class FixedStep:
 
     name = "fixed"
 
-    def __init__(self, lr: float):
+    def __init__(self, lr: float, f_every: int = 1):
         self.lr = lr
+        self.f_every = f_every      # >1: training mode, f evaluated every f_every steps only (see gd.run)
+        self.k = 0
 
     def take(self, objective, box, x, f, g, d) -> Trial:
         xt = box.project(x + self.lr * d)
+        if self.f_every > 1:
+            self.k += 1
+            if self.k % self.f_every:
+                return Trial(xt, None, self.lr, objective.grad(xt))
+        if getattr(objective, "is_array", False):
+            # the loop needs ∇f at every accepted point and a fixed step accepts every point: an array
+            # objective computes both in one pass (counted as one f and one ∇f evaluation, as before)
+            ft, gt = objective.value_and_grad(xt)
+            return Trial(xt, ft, self.lr, gt)
         return Trial(xt, objective.fun(xt), self.lr)
 
     def accepted(self, x, g, trial, g_new) -> None:

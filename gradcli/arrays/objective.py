@@ -1,0 +1,154 @@
+"""The counted Objective of an array problem: the interface every solver uses (fun, grad, hess, hessp,
+their uncounted twins, counts, prepare), backed by the compiled forward/backward functions.
+
+f and ∇f share the forward pass: ``fun(x)`` keeps the forward values with a copy of x, and ``grad(x)``
+at the same point runs only the backward pass (scipy's L-BFGS-B and our gd ask for both at each point).
+Counts stay the solver's calls: nfev counts ``fun`` calls, njev ``grad`` calls, whatever was cached.
+
+Second derivatives are not derived symbolically: ``hessp`` is a central difference of the exact
+gradient, (∇f(x + hp) − ∇f(x − hp)) / 2h, and ``hess`` assembles n of them (dense; refused above
+DENSE_HESS_MAX_N). ``hessian_method`` says so, and reports print it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import GradcliError
+from .evaluate import build
+from .grad import gradient
+
+DENSE_HESS_MAX_N = 2000
+
+
+@dataclass
+class Counts:
+    """The solver's calls, as ``compile.Counts`` (the same fields and methods); defined here so that array
+    problems never import compile.py, which imports SymPy and SymEngine (~0.4 s of start-up)."""
+
+    nfev: int = 0
+    njev: int = 0
+    nhev: int = 0
+
+    def reset(self) -> None:
+        self.nfev = self.njev = self.nhev = 0
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.nfev, self.njev, self.nhev
+HESSIAN_METHOD = "central differences of the exact gradient"
+OBSERVE_EVERY = 64      # evaluations between progress reports (an observer call costs ~µs; a step ~100 µs)
+
+
+class ArrayObjective:
+    is_array = True
+    prefers_hessp = True
+    hessian_method = HESSIAN_METHOD
+
+    def __init__(self, problem):
+        self.problem = problem
+        self.variables = problem.variables
+        self.n = len(problem.variables)
+        self.counts = Counts()
+        self.constraints: list = []
+        grads = gradient(problem.graph, problem.f_node, problem.var_nodes)
+        (self._forward, self._backward, self._fused, self._gradient_only,
+         self.source) = build(problem.f_node, grads, problem.var_nodes, self.n)
+        self._x: bytes | None = None       # the point of the cached forward pass, as bytes
+        self._f = math.nan
+        self._xcopy: np.ndarray | None = None
+        self._saved = None
+        self.observer = None        # progress: called as observer(counts, f) every OBSERVE_EVERY evaluations
+
+    backend = "numpy (array graph, reverse mode)"
+
+    def prepare(self, grad: bool = True, hess: bool = False) -> None:
+        """Everything is compiled in the constructor; nothing left to do before a timed run."""
+
+    # ---- the shared forward pass ---------------------------------------------------------------
+    def _eval(self, x) -> float:
+        key = np.asarray(x, dtype=float).tobytes()   # exact equality, cheaper than np.array_equal (0.5 vs 3.6 µs)
+        if self._x is None and self._xcopy is not None:
+            self._x = self._xcopy.tobytes()          # value_and_grad leaves the key to be made on demand
+        if key == self._x:
+            return self._f
+        # a private copy: the saved forward values hold views of x, and L-BFGS-B updates its x in place
+        x = np.array(x, dtype=float)
+        with np.errstate(all="ignore"):
+            f, saved = self._forward(x)
+        self._x, self._xcopy, self._f, self._saved = key, x, float(f), saved
+        return self._f
+
+    def fun_uncounted(self, x) -> float:
+        return self._eval(x)
+
+    def grad_uncounted(self, x) -> np.ndarray:
+        """The backward pass from the saved forward values when f was just evaluated at x; else the
+        gradient-only function (a solver that wants ∇f alone does not pay for f)."""
+        key = np.asarray(x, dtype=float).tobytes()
+        if self._x is None and self._xcopy is not None:
+            self._x = self._xcopy.tobytes()
+        with np.errstate(all="ignore"):
+            if key == self._x:
+                return self._backward(self._xcopy, _saved=self._saved)
+            return self._gradient_only(np.array(x, dtype=float))
+
+    def fun(self, x) -> float:
+        c = self.counts
+        c.nfev += 1
+        f = self._eval(x)
+        if self.observer is not None and c.nfev % OBSERVE_EVERY == 0:
+            self.observer(c, f)
+        return f
+
+    def grad(self, x) -> np.ndarray:
+        c = self.counts
+        c.njev += 1
+        if self.observer is not None and c.njev % OBSERVE_EVERY == 0:
+            self.observer(c, self._f)       # the last f evaluated
+        return self.grad_uncounted(x)
+
+    def value_and_grad(self, x) -> tuple[float, np.ndarray]:
+        """f and ∇f in one generated function (counted as one call of each, as fun then grad would be)."""
+        c = self.counts
+        c.nfev += 1
+        c.njev += 1
+        x = np.array(x, dtype=float)      # private copy: the saved forward values are views of it
+        with np.errstate(all="ignore"):
+            f, g, saved = self._fused(x)
+        f = float(f)
+        self._x, self._xcopy, self._f, self._saved = None, x, f, saved
+        if self.observer is not None and c.nfev % OBSERVE_EVERY == 0:
+            self.observer(c, f)
+        return f, g
+
+    # ---- second order, by differences of the exact gradient --------------------------------------
+    def hessp_uncounted(self, x, p) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        p = np.asarray(p, dtype=float)
+        norm = float(np.linalg.norm(p))
+        if norm == 0.0:
+            return np.zeros_like(x)
+        # eps^(1/3) balances truncation and rounding for a central difference (Nocedal & Wright §8.1)
+        h = np.finfo(float).eps ** (1 / 3) * max(1.0, float(np.linalg.norm(x))) / norm
+        up = self.grad_uncounted(x + h * p)
+        down = self.grad_uncounted(x - h * p)
+        return (up - down) / (2 * h)
+
+    def hessp(self, x, p) -> np.ndarray:
+        self.counts.nhev += 1
+        return self.hessp_uncounted(x, p)
+
+    def hess_uncounted(self, x) -> np.ndarray:
+        if self.n > DENSE_HESS_MAX_N:
+            raise GradcliError(f"a dense Hessian of {self.n} variables is not built for array problems "
+                               f"(limit {DENSE_HESS_MAX_N}); use a method that takes Hessian-vector products")
+        eye = np.eye(self.n)
+        H = np.array([self.hessp_uncounted(x, eye[i]) for i in range(self.n)])
+        return (H + H.T) / 2
+
+    def hess(self, x) -> np.ndarray:
+        self.counts.nhev += 1
+        return self.hess_uncounted(x)

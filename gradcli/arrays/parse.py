@@ -1,0 +1,135 @@
+"""Array expressions: the same safe front end as scalar ones (``syntax.parse_tree``: Python's ``ast``,
+limits, caret errors), a whitelist of node types, and IR built from the checked tree by hand.
+
+Language: numbers, names (variables, data, defines, parameters, pi, E), + - * / ** (^) @, unary -,
+parentheses, and calls of the functions in ``FUNCTIONS``. ``sum(A)`` and ``mean(A)`` with one argument
+reduce over every entry; the scalar language's ``sum(expr, i, lo, hi)`` has four and is refused here
+with a pointer. Shapes are checked as the tree is built: a mismatch names both shapes and points at
+the operator.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+from ..errors import ExpressionError
+from ..syntax import MAX_DEPTH, MAX_EXPONENT, parse_tree
+from .ir import Graph, Node, ShapeError
+
+# name: (IR op, arity)
+FUNCTIONS = {
+    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan",
+    "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "abs": "abs", "sign": "sign", "erf": "erf",
+    "sigmoid": "sigmoid", "softplus": "softplus", "log1p": "log1p", "expm1": "expm1", "relu": "relu",
+    "sum": "sum", "mean": "mean", "logsumexp": "logsumexp", "transpose": "T",
+}
+CONSTANTS = {"pi": math.pi, "E": math.e}
+ALLOWED = ("numbers, variables, data and define names, + - * / ** ^ @, parentheses, the functions "
+           + " ".join(FUNCTIONS) + " (sum and mean of one array reduce it), constants pi E")
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
+
+
+class ArrayBuilder:
+    """Turns checked text into IR nodes of ``graph``; ``names`` maps every known name to its node."""
+
+    def __init__(self, graph: Graph, names: dict[str, Node]):
+        self.graph = graph
+        self.names = names
+
+    def build(self, text: str, what: str = "objective") -> Node:
+        tree, where = parse_tree(text, what, ALLOWED)
+        self.text, self.where = text, where
+        try:
+            return self._node(tree.body, 0)
+        except RecursionError:
+            raise ExpressionError(text, None, f"the {what} is too deeply nested (MAX_DEPTH {MAX_DEPTH})") from None
+
+    def fail(self, node, message: str):
+        off = getattr(node, "col_offset", None)
+        col = None if off is None else self.where[min(off, len(self.where) - 1)]
+        raise ExpressionError(self.text, col, message)
+
+    def _make(self, node, op, args, attr=None) -> Node:
+        try:
+            return self.graph.make(op, args, attr)
+        except ShapeError as exc:
+            self.fail(node, str(exc))
+
+    def _node(self, node, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            self.fail(node, f"expression nested more than {MAX_DEPTH} levels deep (MAX_DEPTH); simplify it")
+        g = self.graph
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                self.fail(node, f"{type(v).__name__} constants are not allowed; {ALLOWED}")
+            if not math.isfinite(float(v)) or (isinstance(v, int) and len(str(abs(v))) > 30):
+                self.fail(node, "number literal is not finite or too long")
+            return g.const(float(v))
+        if isinstance(node, ast.Name):
+            if node.id in self.names:
+                return self.names[node.id]
+            if node.id in CONSTANTS:
+                return g.const(CONSTANTS[node.id])
+            if node.id in FUNCTIONS:
+                self.fail(node, f"'{node.id}' is a function: call it as {node.id}(...)")
+            known = ", ".join(sorted(self.names)) or "none"
+            self.fail(node, f"unknown name '{node.id}': not a variable, data array, define or parameter "
+                            f"(known: {known})")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self._node(node.operand, depth + 1)
+            return self._make(node, "neg", (v,)) if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return self._binop(node, depth)
+        if isinstance(node, ast.Call):
+            return self._call(node, depth)
+        if isinstance(node, ast.Subscript):
+            self.fail(node, "indexing is not part of array expressions; use whole-array operations")
+        from ..expr import _describe
+        self.fail(node, f"{_describe(node)} is not allowed; {ALLOWED}")
+
+    def _binop(self, node: ast.BinOp, depth: int) -> Node:
+        op = _BINOPS[type(node.op)]
+        # + - chains are flattened iteratively (a sum of many terms is one level, as in the scalar parser)
+        chain, cur = [], node
+        while isinstance(cur, ast.BinOp) and type(cur.op) in (ast.Add, ast.Sub) and op in ("add", "sub"):
+            chain.append((cur.right, type(cur.op), cur))
+            cur = cur.left
+        if chain:
+            acc = self._node(cur, depth + 1)
+            for right, kind, at in reversed(chain):
+                r = self._node(right, depth + 1)
+                if kind is ast.Sub:
+                    r = self._make(at, "neg", (r,))
+                acc = self._make(at, "add", (acc, r))
+            return acc
+        a = self._node(node.left, depth + 1)
+        b = self._node(node.right, depth + 1)
+        if op == "pow" and b.const and abs(b.value if not hasattr(b.value, "shape") else 0) > MAX_EXPONENT:
+            self.fail(node.right, f"exponent larger than {MAX_EXPONENT} (MAX_EXPONENT)")
+        if op == "sub":
+            return self._make(node, "add", (a, self._make(node, "neg", (b,))))
+        return self._make(node, op, (a, b))
+
+    def _call(self, node: ast.Call, depth: int) -> Node:
+        if not isinstance(node.func, ast.Name):
+            self.fail(node, f"only calls of the named functions are allowed; {ALLOWED}")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            import difflib
+            near = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            self.fail(node, f"unknown function '{name}'{hint}; allowed: " + " ".join(FUNCTIONS))
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            self.fail(node, f"{name}() takes plain arguments only, no keywords or *args")
+        if name == "sum" and len(node.args) == 4:
+            self.fail(node, "sum(expr, i, lo, hi) is the scalar language's indexed sum; in an array problem "
+                            "sum(A) adds up every entry of A")
+        if len(node.args) != 1:
+            self.fail(node, f"{name}() takes 1 argument, got {len(node.args)}")
+        arg = self._node(node.args[0], depth + 1)
+        op = FUNCTIONS[name]
+        if op == "T" and len(arg.shape) != 2:
+            return arg          # a vector or scalar is its own transpose
+        return self._make(node, op, (arg,))

@@ -1,0 +1,84 @@
+"""The SymPy-free front end every expression goes through: limits, characters, Python's ``ast``.
+
+Split out of ``expr`` so that array expressions (gradcli/arrays), which never touch SymPy, share exactly
+the same checks without importing it (~0.3 s of start-up). ``expr`` re-exports everything here.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import warnings
+
+from .errors import ExpressionError
+
+# Limits, named in every error that hits them (see README "Limits").
+MAX_LENGTH = 200_000          # characters: a sum of ~10 000 terms fits, a megabyte does not
+MAX_DEPTH = 100               # nesting of operations that cannot be flattened (f(g(h(...))), a**(b**c))
+MAX_EXPONENT = 1000           # |n| in a**n: beyond it symbolic work and float evaluation explode
+MAX_LITERAL_DIGITS = 30       # digits in one number literal
+MAX_NUMBER_DIGITS = 400       # digits of a constant computed from literals (2**1000 has 302)
+MAX_DIM = 1_000_000           # entries of an indexed variable x[i] (--dim)
+MAX_SUM_TERMS = 2_000_000     # terms all sum(...) together may expand to: bounds memory and setup time
+MAX_MINMAX_ARGS = 6           # arguments of one min/max after SymPy merges nested ones (derivatives grow ~k**3)
+
+_LOOKALIKES = {"−": "-", "×": "*", "·": "*", "÷": "/", "–": "-", "—": "-", "′": "'", "²": "**2", "³": "**3",
+               "（": "(", "）": ")", "，": ","}
+
+
+def _to_python_source(text: str) -> tuple[str, list[int]]:
+    """Replace ``^`` by ``**`` and keep a map from new column to original column."""
+    out, where = [], []
+    for i, ch in enumerate(text):
+        if ch == "^":
+            out.append("**")
+            where += [i, i]
+        else:
+            out.append(ch)
+            where.append(i)
+    where.append(len(text))
+    return "".join(out), where
+
+
+def _check_characters(text: str, allowed: str = "") -> None:
+    for i, ch in enumerate(text):
+        if ch in _LOOKALIKES:
+            raise ExpressionError(text, i, f"'{ch}' (U+{ord(ch):04X}) is not ASCII: write '{_LOOKALIKES[ch]}' instead")
+        if ord(ch) > 127:
+            raise ExpressionError(text, i, f"character '{ch}' (U+{ord(ch):04X}) is not allowed; use ASCII only: {allowed}")
+        if ch in "\"'":
+            raise ExpressionError(text, i, "strings are not allowed; " + allowed)
+
+
+def parse_tree(text: str, what: str = "expression", allowed: str = "") -> tuple[ast.AST, list[int]]:
+    """Parse to a Python AST, with the limits checked first. Returns the tree and the column map."""
+    if not isinstance(text, str):
+        raise ExpressionError(str(text), None, f"the {what} must be a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(text[:60], None, f"the {what} is {len(text)} characters long; the limit is "
+                              f"{MAX_LENGTH} (MAX_LENGTH). Write it with fewer terms")
+    if not text.strip():
+        raise ExpressionError(text, None, f"the {what} is empty; write a formula such as x**2 - 4*x + 8")
+    _check_characters(text, allowed)
+    source, where = _to_python_source(text)
+    old_limit = sys.getrecursionlimit()
+    try:
+        # CPython builds the tree recursively: a sum of n terms is n levels deep. MAX_LENGTH bounds n,
+        # and a chain of 100 000 terms was measured to fit the default 8 MiB C stack.
+        sys.setrecursionlimit(max(old_limit, MAX_LENGTH + 1000))
+        with warnings.catch_warnings():   # "invalid decimal literal" and the like: the error says it, once
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
+        col = where[min(max(offset, 0), len(where) - 1)]
+        msg = (exc.msg or "invalid syntax").split(" (", 1)[0]
+        if "nested" in msg or "too many" in msg:
+            msg += f" (limit of Python's parser; the nesting limit here is {MAX_DEPTH})"
+        raise ExpressionError(text, col, f"{msg}; allowed: {allowed}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(text, None, f"cannot read the {what}: {str(exc).splitlines()[0][:120]}") from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+    lead = len(source) - len(source.lstrip())
+    return tree, [where[min(i + lead, len(where) - 1)] for i in range(len(source) + 1)]
