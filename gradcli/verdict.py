@@ -180,7 +180,7 @@ def _active(objective, problem, x, g):
 
 def _second_order(objective, problem, x, g, J, lam, names, kinds, v: Verdict) -> None:
     """Eigenvalues of the Lagrangian's Hessian on the tangent space of the strongly active constraints."""
-    f, scale, n = v.f, max(1.0, abs(v.f)), x.size
+    scale, n = max(1.0, abs(v.f)), x.size
     H = objective.hess_uncounted(x)
     sparse = not isinstance(H, np.ndarray)
     if any(kind_text == text for _, text, _g in problem.constraints for kind_text in names):

@@ -132,3 +132,13 @@ def test_a_nan_start_is_reported_not_crashed():
 def test_unbounded_below_is_diverged_not_success():
     [r] = gradcli.minimize("x**3", [0.5], "bfgs")
     assert not r.success
+
+
+def test_derivative_free_methods_left_out_of_all_above_their_size():
+    big = build_problem(" + ".join(f"(x{i} - 1)**2" for i in range(120)), x0=[0] * 120)
+    specs, skipped = resolve("all", big)
+    names = {s.name for s in specs}
+    assert "nelder-mead" not in names and "powell" not in names and "l-bfgs-b" in names
+    assert any(s.name == "nelder-mead" and "impractical above 100" in why for s, why in skipped)
+    # named explicitly, it still runs
+    assert resolve("nelder-mead", big)[0][0].name == "nelder-mead"

@@ -26,7 +26,8 @@ def command(as_json):
         honours = [w for w, on in (("bounds", s.bounds != "no"), ("constraints", s.constraints)) if on]
         rows.append({"name": s.name, "family": s.family, "needs": needs, "honours": honours,
                      "aliases": list(s.aliases), "options": [o for o, _ in s.options],
-                     "option_help": dict(s.options), "note": s.note})
+                     "option_help": dict(s.options), "note": "; ".join(filter(None, [s.note, f"left out of all and compare above {s.max_n} "
+                                                                          "variables" if s.max_n else ""]))})
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -27,6 +27,7 @@ class SolverSpec:
     bounds: str = "no"                # "no", "yes" (honours them), "required" (finite on every variable)
     constraints: bool = False
     scalar_only: bool = False         # one variable only
+    max_n: int | None = None          # above this many variables 'all' and compare leave it out
     options: tuple[tuple[str, str], ...] = ()   # (--option, what it does) beyond the common ones
     note: str = ""
 
@@ -39,8 +40,15 @@ class SolverSpec:
         module, func = self.target.split(":")
         return getattr(importlib.import_module(module), func)
 
-    def applicable(self, problem) -> str | None:
-        """None when the method can solve ``problem`` as given, else the reason it cannot."""
+    def applicable(self, problem, named: bool = False) -> str | None:
+        """None when the method can solve ``problem`` as given, else the reason it cannot.
+
+        ``named``: the user asked for this method by name in `minimize`; then only what makes it
+        impossible counts, not what makes it impractical (``max_n``).
+        """
+        if self.max_n is not None and problem.n > self.max_n and not named:
+            return (f"derivative-free, impractical above {self.max_n} variables (this problem has {problem.n}); "
+                    "name it in `minimize --method` to run it anyway")
         if self.scalar_only and problem.n != 1:
             return f"one variable only (this problem has {problem.n})"
         if self.bounds == "required" and not problem.finite_bounds:
@@ -83,6 +91,10 @@ def normalize(name: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
+# A simplex or model-based method needs O(n) evaluations per step and O(n^2) work (Nelder-Mead on the
+# 785-variable logistic regression ran for minutes); gradient methods are the tool there.
+DERIVATIVE_FREE_MAX_N = 100
+
 _LOCAL = "gradcli.solvers.scipy_local:run"
 _SCALAR = "gradcli.solvers.scipy_scalar:run"
 _GLOBAL = "gradcli.solvers.scipy_global:run"
@@ -98,8 +110,10 @@ _BETA = ("--beta", "momentum β (default 0.9)")
 
 REGISTRY = Registry()
 for _spec in (
-    SolverSpec("nelder-mead", "Nelder-Mead", "scipy-local", _LOCAL, ("fmin", "simplex"), bounds="yes"),
-    SolverSpec("powell", "Powell", "scipy-local", _LOCAL, ("fmin_powell",), bounds="yes"),
+    SolverSpec("nelder-mead", "Nelder-Mead", "scipy-local", _LOCAL, ("fmin", "simplex"), bounds="yes",
+               max_n=DERIVATIVE_FREE_MAX_N),
+    SolverSpec("powell", "Powell", "scipy-local", _LOCAL, ("fmin_powell",), bounds="yes",
+               max_n=DERIVATIVE_FREE_MAX_N),
     SolverSpec("cg", "CG", "scipy-local", _LOCAL, ("fmin_cg",), needs_grad=True, options=(_GTOL,)),
     SolverSpec("bfgs", "BFGS", "scipy-local", _LOCAL, ("fmin_bfgs",), needs_grad=True, options=(_GTOL,)),
     SolverSpec("newton-cg", "Newton-CG", "scipy-local", _LOCAL, ("fmin_ncg",), needs_grad=True, needs_hess=True),
@@ -107,8 +121,9 @@ for _spec in (
                bounds="yes", options=(_GTOL,)),
     SolverSpec("tnc", "TNC", "scipy-local", _LOCAL, ("fmin_tnc",), needs_grad=True, bounds="yes"),
     SolverSpec("cobyla", "COBYLA", "scipy-local", _LOCAL, ("fmin_cobyla",), bounds="yes", constraints=True,
-               note="inequality constraints only"),
-    SolverSpec("cobyqa", "COBYQA", "scipy-local", _LOCAL, (), bounds="yes", constraints=True),
+               note="inequality constraints only", max_n=DERIVATIVE_FREE_MAX_N),
+    SolverSpec("cobyqa", "COBYQA", "scipy-local", _LOCAL, (), bounds="yes", constraints=True,
+               max_n=DERIVATIVE_FREE_MAX_N),
     SolverSpec("slsqp", "SLSQP", "scipy-local", _LOCAL, ("fmin_slsqp",), needs_grad=True, bounds="yes",
                constraints=True),
     SolverSpec("trust-constr", "trust-constr", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True,
@@ -167,7 +182,7 @@ def resolve(method: str, problem) -> tuple[list[SolverSpec], list[tuple[SolverSp
                     chosen.append(spec)
             continue
         spec = REGISTRY.get(w)
-        why = spec.applicable(problem)
+        why = spec.applicable(problem, named=True)
         if why:
             raise GradcliError(f"method {spec.name}: {why}; see `gradcli methods` for one that can")
         if spec not in chosen:
