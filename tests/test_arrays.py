@@ -61,6 +61,18 @@ def test_gd_equals_hand_written_loop(tmp_path):
     assert rec["status"] == "requested steps done" and rec["x_named"]["w"]["shape"] == [20]
 
 
+def test_training_mode_reports_divergence_at_the_last_finite_check(tmp_path):
+    # a learning rate far too large for 0.01*sum(w**2) + data term: the steps blow up; training mode
+    # tests f every 100 steps and returns the last iterate where it was finite, status diverged, exit 1
+    path, _ = tutorial(tmp_path)
+    r = run("minimize", path, "--method", "gd", "--step", "fixed", "--lr", "500", "--maxiter", "2000", "--json")
+    assert r.exit_code == 1
+    rec = json.loads(r.output)
+    rec = rec[0] if isinstance(rec, list) else rec
+    assert rec["status"] == "diverged" and rec["nit"] % 100 == 0 and rec["nit"] < 2000
+    assert all(np.isfinite(v) for v in rec["x"])
+
+
 def test_literal_formula_equals_softplus_form_and_is_stable(tmp_path):
     path, d = tutorial(tmp_path)
     literal = compile_problem(load_problem(path))

@@ -95,7 +95,7 @@ class ArrayObjective:
         with np.errstate(all="ignore"):
             if same:
                 return self._backward(last, _saved=self._saved)
-            return self._gradient_only(np.array(x))
+            return self._gradient_only(x)     # keeps nothing of x: its result is a fresh array
 
     def fun(self, x) -> float:
         c = self.counts

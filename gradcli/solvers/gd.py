@@ -133,6 +133,35 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
                    "raise --maxiter", maxiter, gnorm, rows)
 
 
+def train(objective, x0, lr: float, maxiter: int, f_every: int) -> Outcome:
+    """Training mode of plain gradient descent, x ← x − lr·∇f for exactly ``maxiter`` steps: what
+    ``descend`` does with a fixed step and no gradient test, without its per-step bookkeeping (trial
+    records, norms, projections: ~20 µs a step, 17% of a 400×784 logistic-regression step). The same
+    evaluations are made and counted: ∇f every step, f at the start and every ``f_every`` steps, where
+    divergence is tested; the last finite checked iterate is returned if it blew up."""
+    x = np.array(x0, dtype=float)
+    f, g = objective.fun(x), objective.grad(x)
+    if not (math.isfinite(f) and np.all(np.isfinite(g))):
+        return Outcome(x, Status.NONFINITE, f"f or ∇f is not finite at the start point (f = {f})", 0, math.nan, None)
+    good, good_k = x, 0
+    for k in range(1, maxiter + 1):
+        x = x - lr * g
+        if k % f_every == 0:
+            f = objective.fun(x)
+            if not math.isfinite(f) or f < DIVERGENCE_LIMIT:
+                return Outcome(good, Status.DIVERGED, f"f = {f:.3g} at iteration {k}: the steps blew up or f is "
+                               f"unbounded below (try a smaller --lr); x is the last finite iterate checked "
+                               f"(iteration {good_k})", good_k, math.nan, None)
+            good, good_k = x, k
+        g = objective.grad(x)
+    gnorm = float(_max(np.abs(g))) if g.size else 0.0
+    if not (math.isfinite(gnorm) and np.all(np.isfinite(x))):
+        return Outcome(good, Status.NONFINITE, f"x or ∇f is not finite after {maxiter} steps; x is the last finite "
+                       f"iterate checked (iteration {good_k})", good_k, math.nan, None)
+    return Outcome(x, Status.STEPS, f"{maxiter} steps done, as asked (‖∇f‖∞ = {gnorm:.3g}; no gradient test: "
+                   "pass --gtol to stop early)", maxiter, gnorm, None)
+
+
 def configure(name: str, options: dict, tol: float | None = None) -> dict:
     """The method's defaults overridden by the options given; --tol stands for --gtol as in SciPy's BFGS."""
     cfg = dict(DEFAULTS[name])
@@ -179,8 +208,11 @@ def run(spec, objective, x0, settings: Settings):
         # test and the progress bar, is evaluated every TRAIN_F_EVERY steps (and at the end, for the result)
         step.f_every = TRAIN_F_EVERY
     started = time.perf_counter()
-    out = descend(objective, x0, direction, step, box, maxiter=settings.maxiter or MAXITER, gtol=cfg["gtol"],
-                  ftol=cfg["ftol"], xtol=cfg["xtol"], trace=settings.trace)
+    if getattr(step, "f_every", 1) > 1 and isinstance(direction, Steepest) and not box.active:
+        out = train(objective, x0, step.lr, settings.maxiter or MAXITER, step.f_every)
+    else:
+        out = descend(objective, x0, direction, step, box, maxiter=settings.maxiter or MAXITER, gtol=cfg["gtol"],
+                      ftol=cfg["ftol"], xtol=cfg["xtol"], trace=settings.trace)
     used = {k: v for k, v in cfg.items() if v is not None}
     if spec.name == "gd" and cfg["step"] == "fixed":
         used["lr"] = step.lr
