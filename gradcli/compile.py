@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from . import codegen
+from .counts import Counts  # noqa: F401  (re-exported: compile.Counts)
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, AttributeError)
 # Derivatives of abs/sign/min/max hold DiracDelta (zero away from the kink; SymPy prints no numeric one, so
@@ -23,21 +24,6 @@ _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, Attribu
 # exponential in the number of min/max arguments). Both are given as plain functions instead.
 _KINKS = {"DiracDelta": lambda *a: 0.0, "Heaviside": codegen._heaviside}
 SPARSE_HESSIAN_MIN_N = 200      # above this, Hessians are sparse and Newton-type methods get H·p
-
-
-@dataclass(slots=True)
-class Counts:
-    """Calls the solver made. The tool's own evaluations (report, verdict, trace) are not in here."""
-
-    nfev: int = 0
-    njev: int = 0
-    nhev: int = 0
-
-    def reset(self) -> None:
-        self.nfev = self.njev = self.nhev = 0
-
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.nfev, self.njev, self.nhev
 
 
 class Compiled:

@@ -13,10 +13,10 @@ DENSE_HESS_MAX_N). ``hessian_method`` says so, and reports print it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from ..counts import Counts
 from ..errors import GradcliError
 from .evaluate import build
 from .grad import gradient
@@ -24,20 +24,6 @@ from .grad import gradient
 DENSE_HESS_MAX_N = 2000
 
 
-@dataclass
-class Counts:
-    """The solver's calls, as ``compile.Counts`` (the same fields and methods); defined here so that array
-    problems never import compile.py, which imports SymPy and SymEngine (~0.4 s of start-up)."""
-
-    nfev: int = 0
-    njev: int = 0
-    nhev: int = 0
-
-    def reset(self) -> None:
-        self.nfev = self.njev = self.nhev = 0
-
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.nfev, self.njev, self.nhev
 HESSIAN_METHOD = "central differences of the exact gradient"
 OBSERVE_EVERY = 64      # evaluations between progress reports (an observer call costs ~µs; a step ~100 µs)
 
