@@ -129,7 +129,7 @@ def python_function(args: Sequence, exprs: Sequence, namespace: dict):
 
     reps, reduced = se.cse(list(exprs))
     printer = StrPrinter()
-    scope = dict(namespace)
+    scope = {"__builtins__": {}, **namespace}   # the generated code needs no builtins: give it none
     floats: dict = {}
 
     def text(e) -> str:
@@ -146,7 +146,7 @@ def python_function(args: Sequence, exprs: Sequence, namespace: dict):
     lines.append(f"    return [{', '.join(text(e) for e in reduced)}]")
     src = "\n".join(lines)
     tree = ast.parse(src)
-    known = set(names) | {str(s) for s, _ in reps} | set(scope) | {"_generated"}
+    known = set(names) | {str(s) for s, _ in reps} | (set(scope) - {"__builtins__"}) | {"_generated"}
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             raise CodegenError(f"generated code has {type(node).__name__}")
