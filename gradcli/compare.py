@@ -155,8 +155,27 @@ class _Monitored:
         return self._o.hessp(x, p)
 
 
+_BLAS: list = []
+
+
+def _one_blas_thread():
+    """Every run of a study on one BLAS thread, wherever it runs. A matrix-vector product summed by two
+    threads rounds differently from one summed by one (Dask workers default to one thread, a plain
+    process to all cores): the logistic regression's BFGS iterates differed in the last bits between
+    `--jobs 1` and `--scheduler local:2` until this. Parallelism in a study comes from its workers."""
+    if not _BLAS:
+        from threadpoolctl import ThreadpoolController
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
+
+
 def run_task(task: Task) -> dict:
     """One run → one JSON-able record: the minimize keys plus problem, start, f_star, solved."""
+    with _one_blas_thread():
+        return _run_task(task)
+
+
+def _run_task(task: Task) -> dict:
     from .solve import solve_one
 
     problem, objective = _compiled(task)

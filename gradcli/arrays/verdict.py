@@ -68,9 +68,11 @@ def _extremes(objective, x):
         return float(w[0]), float(w[-1]), w
     from scipy.sparse.linalg import LinearOperator, eigsh
 
+    from ..verdict import lanczos_start
+
     op = LinearOperator((n, n), matvec=lambda p: objective.hessp_uncounted(x, np.ravel(p)), dtype=float)
     try:   # both ends of the spectrum from one Lanczos run
-        w = eigsh(op, k=2, which="BE", return_eigenvectors=False, tol=1e-4, maxiter=500)
+        w = eigsh(op, v0=lanczos_start(op.shape[0]), k=2, which="BE", return_eigenvectors=False, tol=1e-4, maxiter=500)
     except Exception:
         return None, None, None
     return float(np.min(w)), float(np.max(w)), None
