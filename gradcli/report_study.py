@@ -65,31 +65,30 @@ def _columns(budgets, shown):
     return [i for i, b in enumerate(budgets) if b in shown]
 
 
-def data_profile_table(profile) -> Table:
-    t = Table(title=f"data profile (Moré & Wild 2009), τ = {profile.tau:g}, {profile.problems} problems: share solved "
-                    "within α simplex gradients (α (n+1) f+∇f evals); higher is better", header_style="bold")
+def _curve_table(title: str, methods, budgets, values: dict, marks, letter: str, decades: int) -> Table:
+    """Shares against budget, one row per method: the values at readable budgets plus a sparkline."""
+    t = Table(title=title, header_style="bold")
     t.add_column("method")
-    cols = _columns(profile.budgets, (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000))
+    cols = _columns(budgets, marks)
     for i in cols:
-        t.add_column(f"α={profile.budgets[i]:g}", justify="right")
-    t.add_column("α: 1 … 1000")
-    for m in profile.methods:
-        t.add_row(Text(m), *[f"{profile.d[m][i]:.2f}" for i in cols], _spark(profile.budgets, profile.d[m], 3))
+        t.add_column(f"{letter}={budgets[i]:g}", justify="right")
+    t.add_column(f"{letter}: {marks[0]:g} … {marks[-1]:g}")
+    for m in methods:
+        t.add_row(Text(m), *[f"{values[m][i]:.2f}" for i in cols], _spark(budgets, values[m], decades))
     return t
+
+
+def data_profile_table(profile) -> Table:
+    return _curve_table(f"data profile (Moré & Wild 2009), τ = {profile.tau:g}, {profile.problems} problems: share "
+                        "solved within α simplex gradients (α (n+1) f+∇f evals); higher is better",
+                        profile.methods, profile.budgets, profile.d, (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000), "α", 3)
 
 
 def ecdf_table(ecdf) -> Table:
-    t = Table(title=f"runtime ECDF (COCO style), {ecdf.instances} problems x {len(ecdf.targets)} targets f − f* ≤ "
-                    f"{max(ecdf.targets):g} … {min(ecdf.targets):g}: share reached within b·n f+∇f evals; higher is "
-                    "better", header_style="bold")
-    t.add_column("method")
-    cols = _columns(ecdf.budgets, (1, 10, 100, 1000, 10000))
-    for i in cols:
-        t.add_column(f"b={ecdf.budgets[i]:g}", justify="right")
-    t.add_column("b: 1 … 10⁴")
-    for m in ecdf.methods:
-        t.add_row(Text(m), *[f"{ecdf.share[m][i]:.2f}" for i in cols], _spark(ecdf.budgets, ecdf.share[m], 4))
-    return t
+    return _curve_table(f"runtime ECDF (COCO style), {ecdf.instances} problems x {len(ecdf.targets)} targets "
+                        f"f − f* ≤ {max(ecdf.targets):g} … {min(ecdf.targets):g}: share reached within b·n f+∇f "
+                        "evals; higher is better", ecdf.methods, ecdf.budgets, ecdf.share, (1, 10, 100, 1000, 10000),
+                        "b", 4)
 
 
 def problems_table(rows: list[dict]) -> Table:
