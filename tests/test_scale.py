@@ -164,14 +164,20 @@ def cluster(tmp_path):
         p.wait()
 
 
-def test_killed_worker_runs_are_retried_and_recorded_once(tmp_path, cluster):
-    address, workers = cluster
+def _study_under_way(tmp_path, address):
+    """A cluster study started in a real client process, once its first runs are in the results file."""
     out = tmp_path / "r.jsonl"
     args = ["compare", *SMALL, "-m", "bfgs,nelder-mead", "--starts", "15", "--scheduler", address,
             "--results", str(out), "-q"]
     proc = subprocess.Popen([sys.executable, "-m", "gradcli", *args], cwd=ROOT, env=ENV,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _wait_for_lines(out, 3, proc)
+    return out, args, proc
+
+
+def test_killed_worker_runs_are_retried_and_recorded_once(tmp_path, cluster):
+    address, workers = cluster
+    out, args, proc = _study_under_way(tmp_path, address)
     workers[0].kill()                       # mid-run: its batches go back to the scheduler
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err[-2000:]
@@ -181,12 +187,7 @@ def test_killed_worker_runs_are_retried_and_recorded_once(tmp_path, cluster):
 
 def test_interrupted_client_on_cluster_resumes(tmp_path, cluster):
     address, _ = cluster
-    out = tmp_path / "r.jsonl"
-    args = ["compare", *SMALL, "-m", "bfgs,nelder-mead", "--starts", "15", "--scheduler", address,
-            "--results", str(out), "-q"]
-    proc = subprocess.Popen([sys.executable, "-m", "gradcli", *args], cwd=ROOT, env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _wait_for_lines(out, 3, proc)
+    out, args, proc = _study_under_way(tmp_path, address)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode in (0, 130), err[-2000:]
