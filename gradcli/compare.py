@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
@@ -96,23 +97,30 @@ def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
     return tasks, skipped
 
 
-_CACHE: dict[str, tuple] = {}
-_COMPILES = [0]     # compilations in this process: the benchmark checks "once per problem per worker"
+_LOCAL = threading.local()   # one cache per thread: a compiled objective's counts and cached point cannot
+_COMPILES = [0]              # serve two runs at once (a tcp:// Dask worker may run several threads)
+
+
+def _cache() -> dict[str, tuple]:
+    if not hasattr(_LOCAL, "cache"):
+        _LOCAL.cache = {}
+    return _LOCAL.cache
 
 
 def _compiled(task: Task):
-    """The problem and its compiled objective, built once per worker process and problem text."""
-    if task.sha256 not in _CACHE:
+    """The problem and its compiled objective, built once per worker thread and problem text."""
+    cache = _cache()
+    if task.sha256 not in cache:
         from .solve import compile_problem
         problem = problem_from_text(parse_text(task.text, task.path))
-        _CACHE[task.sha256] = (problem, compile_problem(problem))
+        cache[task.sha256] = (problem, compile_problem(problem))
         _COMPILES[0] += 1
-    return _CACHE[task.sha256]
+    return cache[task.sha256]
 
 
 def worker_state() -> dict:
     """This process's compile cache, for benchmarks and diagnostics; never part of a record."""
-    return {"pid": os.getpid(), "compiles": _COMPILES[0], "cached": len(_CACHE)}
+    return {"pid": os.getpid(), "compiles": _COMPILES[0], "cached": len(_cache())}
 
 
 class _Monitored:

@@ -3,8 +3,8 @@
 Why Dask: the same study runs on a laptop's cores (a LocalCluster) or on many machines (a scheduler
 and workers started by hand) with no change to what a run is. What travels is a ``compare.Task``: the
 problem file's text and hash plus a few numbers, never compiled code (which does not pickle and would
-be rebuilt anyway). Each worker process keeps its compiled problems by hash (``compare._CACHE``), so a
-problem is compiled once per worker, not once per run.
+be rebuilt anyway). Each worker thread keeps its compiled problems by hash (``compare._compiled``), so a
+problem is compiled once per worker thread, not once per run.
 
 Failures: a worker that dies mid-run has its runs re-scheduled on the others by the Dask scheduler
 (up to ``distributed.scheduler.allowed-failures`` times, default 3); only a run that keeps killing its

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -107,8 +108,11 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     objective.counts.reset()
     constrained = problem.bounds is not None or bool(problem.constraints)
     watched = BestSeen(objective, (lambda x: max_violation(problem, cons, x) <= FEASIBLE_TOL) if constrained else None)
-    result = spec.runner()(spec, watched, problem.starts[start],
-                           Settings(bounds=problem.bounds, constraints=cons, options=dict(options or {}), **settings))
+    quiet = getattr(objective, "quiet", nullcontext)     # array objectives: warnings off once per run
+    with quiet():
+        result = spec.runner()(spec, watched, problem.starts[start],
+                               Settings(bounds=problem.bounds, constraints=cons, options=dict(options or {}),
+                                        **settings))
     result.extra["x0"] = list(problem.starts[start])
     if getattr(problem, "blocks", None) is not None:     # array problem: x by variable, Hessian's origin
         from .arrays.problem import annotate_result

@@ -261,3 +261,22 @@ def test_array_problems_never_import_sympy(tmp_path):
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'symengine'}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+
+
+def test_warnings_are_off_once_per_run_and_restored(tmp_path):
+    # solve_one enters the objective's quiet() once; outside a run every evaluation enters it itself,
+    # so a caller's own NumPy error state is never changed, whether the run ends or raises
+    path, _ = tutorial(tmp_path, n=10, m=3)
+    problem = load_problem(path)
+    objective = compile_problem(problem)
+    with np.errstate(all="raise"):
+        huge = np.full(4, 1e300)
+        assert objective.grad(huge).shape == (4,)     # overflows inside: no FloatingPointError
+        assert not np.isfinite(objective.fun(huge))
+        r = solve_one(problem, "gd", objective=objective, options={"step": "fixed", "lr": 0.1}, maxiter=5)
+        assert r.nit == 5 and not objective._quiet
+        with pytest.raises(FloatingPointError):
+            np.array([1e300]) * 1e300          # the caller's own setting is back
+        with pytest.raises(KeyboardInterrupt), objective.quiet():
+            raise KeyboardInterrupt
+        assert not objective._quiet

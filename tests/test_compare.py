@@ -80,3 +80,18 @@ def test_timeout_is_a_recorded_failure():
     tasks, _ = plan([PROBLEMS / "watson.yaml"], "nelder-mead", timeout=1e-4, maxiter=10**6)
     [rec], _ = run_study(tasks)
     assert rec["status"] == "time limit reached" and rec["solved"] is False
+
+
+def test_compile_cache_is_per_thread():
+    # a tcp:// Dask worker may run two tasks at once in threads: they must not share one counted objective
+    import threading
+
+    from gradcli.compare import _compiled
+    tasks, _ = plan(SMALL[:1], "bfgs")
+    mine = _compiled(tasks[0])
+    assert _compiled(tasks[0]) is mine
+    other = []
+    thread = threading.Thread(target=lambda: other.append(_compiled(tasks[0])))
+    thread.start()
+    thread.join()
+    assert other[0][1] is not mine[1]
