@@ -18,6 +18,26 @@ def _pyplot():
     return plt
 
 
+def check_ready(convergence_dir: str | Path | None, keys, force: bool) -> None:
+    """Fail before a study runs, not after: matplotlib missing, or a convergence file that exists
+    (``keys`` are the (problem, start) pairs the study will plot)."""
+    _pyplot()
+    if convergence_dir is None:
+        return
+    folder = Path(convergence_dir)
+    if folder.exists() and not folder.is_dir():
+        raise GradcliError(f"{folder}: not a directory; give a folder for --plot-convergence")
+    if not force:
+        for key in sorted(keys):
+            path = convergence_path(folder, *key)
+            if path.exists():
+                raise GradcliError(f"{path}: file exists; pass --force to overwrite it, or choose another folder")
+
+
+def convergence_path(folder: Path, problem: str, start: int) -> Path:
+    return folder / f"{problem}-{start}.png"
+
+
 def _save(fig, path, force: bool) -> None:
     import io
     buf = io.BytesIO()
@@ -82,7 +102,7 @@ def convergence_pngs(records: list[dict], folder: str | Path, force: bool = Fals
         ax.set_title(f"{problem} (start {start})")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-        path = folder / f"{problem}-{start}.png"
+        path = convergence_path(folder, problem, start)
         _save(fig, path, force)
         plt.close(fig)
         written.append(path)

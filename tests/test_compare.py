@@ -95,3 +95,23 @@ def test_compile_cache_is_per_thread():
     thread.start()
     thread.join()
     assert other[0][1] is not mine[1]
+
+
+def test_convergence_plots_and_refusal_before_the_study(tmp_path, monkeypatch):
+    folder = tmp_path / "curves"
+    r = run("compare", SMALL[0], SMALL[3], "--methods", "bfgs,gd", "--plot-convergence", folder, "-q")
+    assert r.exit_code == 0, r.stderr
+    pngs = sorted(p.name for p in folder.iterdir())
+    assert pngs == ["freudenstein_roth-0.png", "freudenstein_roth-1.png", "rosenbrock-0.png"]
+    assert all((folder / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    # a second run would overwrite them: refused before any run starts, not after the study
+    import gradcli.compare as study
+
+    def must_not_run(*a, **k):
+        raise AssertionError("the study ran")
+    monkeypatch.setattr(study, "run_study", must_not_run)
+    r = run("compare", SMALL[0], "--methods", "bfgs", "--plot-convergence", folder)
+    assert r.exit_code == 2 and "rosenbrock-0.png: file exists" in r.stderr and "--force" in r.stderr
+    (tmp_path / "file").write_text("x")
+    r = run("compare", SMALL[0], "--methods", "bfgs", "--plot-convergence", tmp_path / "file")
+    assert r.exit_code == 2 and "not a directory" in r.stderr

@@ -77,6 +77,9 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
         _import_dask()
     tasks, skipped = plan(paths, methods, seed=seed, starts=starts, tol=method_tol, maxiter=maxiter, timeout=timeout,
                           solve_tol=tol, history=history)
+    if plot_files or conv_dir:
+        from ..plots import check_ready
+        check_ready(conv_dir, {(t.problem, t.start) for t in tasks}, force)
     out, err = consoles()
     store = None
     if results_file:
