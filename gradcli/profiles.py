@@ -146,11 +146,11 @@ def data_profile(records: list[dict], tau: float = 1e-3, budgets: list[float] | 
     """Data profiles of Moré & Wild, "Benchmarking derivative-free optimization algorithms", SIAM J. Optim.
     20(1):172-191, 2009, §2.
 
-    A run solves instance p once its best value passes their convergence test (eq. 2.1)
+    A run solves instance p once its best value passes their convergence test
         f(x0) - f(x) >= (1 - τ) (f(x0) - f_L),
     with f_L the smallest value any method found on p (final f of feasible runs) or the published f*,
     whichever is lower. t_{p,s} is the evaluations (f + ∇f, as in --cost evals) it took, and the data
-    profile is d_s(α) = |{p : t_{p,s} / (n_p + 1) <= α}| / |P|, α in simplex gradients (eq. 2.7).
+    profile is d_s(α) = |{p : t_{p,s} / (n_p + 1) <= α}| / |P|, α in simplex gradients.
     A run ending infeasible never counts as solved (its history may pass through infeasible points).
     """
     methods = sorted({r["method"] for r in records})
