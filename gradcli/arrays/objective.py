@@ -72,15 +72,15 @@ class ArrayObjective:
 
     # ---- the shared forward pass ---------------------------------------------------------------
     def _eval(self, x) -> float:
+        if not self._quiet:
+            with self.quiet():
+                return self._eval(x)
         key = np.asarray(x, dtype=float).tobytes()   # exact equality, cheaper than np.array_equal (0.5 vs 3.6 µs)
         if self._x is None and self._xcopy is not None:
             self._x = self._xcopy.tobytes()          # value_and_grad leaves the key to be made on demand
         if key == self._x:
             return self._f
         # a private copy: the saved forward values hold views of x, and L-BFGS-B updates its x in place
-        if not self._quiet:
-            with self.quiet():
-                return self._eval(x)
         x = np.array(x, dtype=float)
         f, saved = self._forward(x)
         self._x, self._xcopy, self._f, self._saved = key, x, float(f), saved
