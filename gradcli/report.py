@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
@@ -47,24 +47,60 @@ def best_index(results) -> int | None:
     return min(ok)[1] if ok else None
 
 
-def results_table(results, title: str | None = None) -> Table:
-    table = Table(title=title, header_style="bold")
+def _cells(results) -> list[dict]:
+    """Each result's printed fields and style, shared by the table and the narrow layout."""
     checked = any("verdict" in r.extra for r in results)
-    for name, just in (("method", "left"), ("x*", "left"), ("f(x*)", "right"), ("‖∇f‖∞", "right"),
-                       ("iter", "right"), ("f", "right"), ("∇f", "right"), ("∇²f", "right"),
-                       ("time", "right"), ("status", "left")) + ((("verdict", "left"),) if checked else ()):
-        table.add_column(name, justify=just, overflow="fold", no_wrap=name in ("method", "f(x*)"))
     best = best_index(results)
+    rows = []
     for i, r in enumerate(results):
         bad = not r.success or (checked and not verified(r))
-        style = "bold green" if i == best else ("red" if bad else None)
-        status = r.status.value + (" (best)" if i == best else "")
-        verdict = (Text(str(r.extra.get("verdict", "-"))),) if checked else ()
-        table.add_row(Text(r.method), Text(vector(r.x, 7)), num(r.fun, 8), num(r.grad_norm, 2),
-                      "-" if r.nit is None else str(r.nit), str(r.nfev), str(r.njev), str(r.nhev),
-                      f"{r.time * 1000:.1f} ms" if r.time < 1 else f"{r.time:.2f} s", Text(status), *verdict,
-                      style=style)
+        rows.append({
+            "method": r.method, "x*": vector(r.x, 7), "f(x*)": num(r.fun, 8), "‖∇f‖∞": num(r.grad_norm, 2),
+            "iter": "-" if r.nit is None else str(r.nit), "f": str(r.nfev), "∇f": str(r.njev), "∇²f": str(r.nhev),
+            "time": f"{r.time * 1000:.1f} ms" if r.time < 1 else f"{r.time:.2f} s",
+            "status": r.status.value + (" (best)" if i == best else ""),
+            "verdict": str(r.extra.get("verdict", "-")) if checked else None,
+            "style": "bold green" if i == best else ("red" if bad else None)})
+    return rows
+
+
+COLUMNS = (("method", "left"), ("x*", "left"), ("f(x*)", "right"), ("‖∇f‖∞", "right"), ("iter", "right"),
+           ("f", "right"), ("∇f", "right"), ("∇²f", "right"), ("time", "right"), ("status", "left"))
+
+
+def results_table(results, title: str | None = None) -> Table:
+    table = Table(title=title, header_style="bold")
+    cells = _cells(results)
+    checked = any(c["verdict"] is not None for c in cells)
+    columns = COLUMNS + ((("verdict", "left"),) if checked else ())
+    for name, just in columns:
+        table.add_column(name, justify=just, overflow="fold", no_wrap=name in ("method", "f(x*)"))
+    for c in cells:
+        table.add_row(*(Text(c[name]) for name, _ in columns), style=c["style"])
     return table
+
+
+def results_blocks(results, title: str | None = None) -> Group:
+    """The same fields as the table, one short block per method: what a narrow terminal gets, where
+    eleven columns would be folded into slivers of two or three characters."""
+    lines = [Text(title or "", style="bold")] if title else []
+    for c in _cells(results):
+        verdict = f" · {c['verdict']}" if c["verdict"] is not None else ""
+        lines += [Text(f"{c['method']}: {c['status']}{verdict}", style=c["style"] or "bold"),
+                  Text(f"  x* = {c['x*']}"),
+                  Text(f"  f(x*) = {c['f(x*)']}   ‖∇f‖∞ = {c['‖∇f‖∞']}"),
+                  Text(f"  {c['iter']} iterations · f {c['f']} · ∇f {c['∇f']} · ∇²f {c['∇²f']} · {c['time']}")]
+    return Group(*lines)
+
+
+NARROW = 110    # below this width a table that does not fit is folded past reading; above, a few cells wrap
+
+
+def fitted_results(console: Console, results, title: str | None = None):
+    """The table, unless the console is narrow and the table does not fit it: then the blocks."""
+    table = results_table(results, title)
+    natural = console.measure(table, options=console.options.update(max_width=10_000)).maximum
+    return results_blocks(results, title) if console.width < min(natural, NARROW) else table
 
 
 def trace_table(result) -> Table:
@@ -91,7 +127,7 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
                 console.print(trace_table(r))
     for note in notes or []:
         console.print(Text(note))
-    console.print(results_table(results, Text(title)))
+    console.print(fitted_results(console, results, title))
     console.print(Text("f, ∇f, ∇²f: evaluations counted by gradcli; ‖∇f‖∞ at x* from the exact gradient", style="dim"))
     for r in results:
         if not r.success:

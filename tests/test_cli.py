@@ -34,6 +34,28 @@ def test_table_report_names_every_method_and_the_best():
     assert "\x1b[" not in r.stdout   # no colour codes when not a terminal
 
 
+def test_narrow_terminal_gets_one_block_per_method():
+    # eleven columns in 80 are folded into slivers ("(1", ".0", "00"): a narrow console gets blocks
+    import io
+
+    from rich.console import Console
+
+    from gradcli.problem import build_problem
+    from gradcli.report import print_results
+    from gradcli.solve import solve
+    problem = build_problem("100*(y-x**2)**2+(1-x)**2", x0=[-1.2, 1])
+    results, _ = solve(problem, "bfgs,nelder-mead")
+    shown = {}
+    for width in (80, 132):
+        buf = io.StringIO()
+        print_results(Console(file=buf, width=width), problem, results, [])
+        shown[width] = buf.getvalue()
+    assert "┃" not in shown[80] and "BFGS: converged (best) · minimum" in shown[80]
+    assert "  x* = (1, 0.9999999)" in shown[80] and "32 iterations · f 39 · ∇f 39 · ∇²f 0" in shown[80]
+    assert max(len(line) for line in shown[80].splitlines()) <= 80
+    assert "┃ method" in shown[132] and "x* =" not in shown[132]
+
+
 def test_trace_table():
     r = run("minimize", "100*(y-x**2)**2+(1-x)**2", "--x0", "-1.2,1", "--method", "bfgs", "--trace", "--json")
     [rec] = json.loads(r.stdout)
