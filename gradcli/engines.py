@@ -7,9 +7,13 @@ a record does not depend on the engine. Dask lives in gradcli.distributed and is
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from collections.abc import Iterator
 
-from .compare import Task, run_task_safe
+from .compare import Task, failure_record, run_task_safe
+
+WORKER_DIED = "worker process died"   # how a failure record made here starts; the CLI names these runs
 
 
 def serial(tasks: list[Task]) -> Iterator[tuple[int, dict]]:
@@ -18,17 +22,124 @@ def serial(tasks: list[Task]) -> Iterator[tuple[int, dict]]:
 
 
 def process_pool(tasks: list[Task], jobs: int) -> Iterator[tuple[int, dict]]:
-    """``jobs`` local processes (no Dask needed). A dead process breaks the pool: the runs it had not
-    finished are not recorded, and a re-run with --results finishes them."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """``jobs`` local processes (no Dask needed), in rounds, so that a dead process costs one record.
 
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    A process that dies (segfault, OOM kill, os._exit) breaks the pool: Python fails every unfinished
+    run with BrokenProcessPool and stops the other workers. The finished records stand; the runs that
+    had started (the killer, and the innocent runs beside it) are run again ``isolated``, where a death
+    names its run; the runs that had not started go to a fresh pool. A broken round isolates at least
+    one run, so the rounds end.
+    """
+    todo = list(range(len(tasks)))
+    while todo:
+        started = multiprocessing.RawArray("b", len(tasks))
+        unfinished = yield from _pool_round(tasks, todo, jobs, started)
+        suspects = {i for i in unfinished if started[i]} or set(unfinished)   # none started: nothing to go on
+        yield from isolated(tasks, sorted(suspects), jobs)
+        todo = sorted(set(unfinished) - suspects)
+
+
+def _pool_round(tasks: list[Task], todo: list[int], jobs: int, started):
+    """Yield records from one ProcessPoolExecutor; return the runs left unfinished if it broke."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_share, initargs=(started,))
+    futures: dict = {}
+    unfinished: list[int] = []
     try:
-        futures = {pool.submit(run_task_safe, t): i for i, t in enumerate(tasks)}
+        try:
+            for i in todo:
+                futures[pool.submit(_run_marked, i, tasks[i])] = i
+        except BrokenProcessPool:              # broke while the runs were being handed out
+            unfinished = todo[len(futures):]
         for fut in as_completed(futures):
-            yield futures[fut], fut.result()
+            try:
+                record = fut.result()
+            except BrokenProcessPool:          # every unfinished run fails this way, finished ones keep
+                unfinished.append(futures[fut])
+                continue
+            yield futures[fut], record
+        if unfinished:                         # its workers are dead: join its threads before isolated() forks
+            pool.shutdown(wait=True)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+    return unfinished
+
+
+_STARTED = None
+
+
+def _share(started) -> None:
+    global _STARTED
+    _STARTED = started
+
+
+def _run_marked(i: int, task: Task) -> dict:
+    """run_task_safe in a pool worker, marking run ``i`` as started first (in shared memory, which outlives
+    the worker)."""
+    _STARTED[i] = 1
+    return run_task_safe(task)
+
+
+def isolated(tasks: list[Task], indices: list[int], jobs: int) -> Iterator[tuple[int, dict]]:
+    """Each run in a process of its own, at most ``jobs`` at once: a death takes only its own run, and
+    the exit code says how it died. No retry: a run that dies here had already started in the broken
+    pool, so it has died twice, and runs are seeded, so a third start would die the same way."""
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context()
+    waiting = list(indices)
+    running: dict = {}                         # receiving end of a pipe -> (index, process)
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                i = waiting.pop(0)
+                receive, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_alone, args=(tasks[i], send), name=f"gradcli-run-{i}")
+                proc.start()
+                send.close()                   # the child holds the only writer: its death reads as EOF
+                running[receive] = (i, proc)
+            for conn in wait(list(running)):   # a record, or EOF: read before join, a big record fills the pipe
+                i, proc = running.pop(conn)
+                try:
+                    record = conn.recv()
+                except (EOFError, OSError):
+                    record = None
+                conn.close()
+                proc.join()
+                if isinstance(record, KeyboardInterrupt):
+                    raise KeyboardInterrupt
+                if record is None:
+                    record = failure_record(tasks[i], f"{WORKER_DIED} ({_how(proc.exitcode)})")
+                yield i, record
+    finally:
+        for conn, (_, proc) in running.items():
+            proc.kill()
+            proc.join()
+            conn.close()
+
+
+def _alone(task: Task, conn) -> None:
+    try:
+        conn.send(run_task_safe(task))
+    except KeyboardInterrupt:                  # Ctrl-C reaches the whole process group: let the parent stop
+        conn.send(KeyboardInterrupt())
+
+
+def _how(exitcode: int) -> str:
+    if exitcode < 0:
+        try:
+            return f"signal {-exitcode} {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+def worker_death(record: dict) -> str | None:
+    """'signal 9 SIGKILL' when ``record`` is that of a run that killed its process, else None."""
+    message = record.get("message") or ""
+    return message[len(WORKER_DIED):].strip(" ()") if message.startswith(WORKER_DIED) else None
 
 
 def engine_for(jobs: int = 1, scheduler: str | None = None):

@@ -59,6 +59,7 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
           --plot data:data.png --plot ecdf:ecdf.png
     """
     from ..compare import plan, run_study
+    from ..engines import worker_death
     from ..output import check_writable, write_atomic
     from ..profiles import performance_profile, summarize
     from ..report import consoles
@@ -101,6 +102,10 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
                 if store:
                     store.append(task.key, record)
                 bar.advance(job)
+                death = worker_death(record)
+                if death:
+                    err.print(f"run {task.problem} / {task.method} / start {task.start} killed its worker process "
+                              f"({death}); recorded as a failure", markup=False, soft_wrap=True)
 
             records, interrupted = run_study(tasks, jobs, on_result=finished, scheduler=scheduler, done=done)
     finally:
