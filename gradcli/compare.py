@@ -98,12 +98,16 @@ def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
 
 
 _LOCAL = threading.local()   # one cache per thread: a compiled objective's counts and cached point cannot
-_COMPILES = [0]              # serve two runs at once (a tcp:// Dask worker may run several threads)
+_CACHES: list[dict] = []     # serve two runs at once (a tcp:// Dask worker may run several threads)
+_LOCK = threading.Lock()
+_COMPILES = [0]              # compilations in this process, all threads
 
 
 def _cache() -> dict[str, tuple]:
     if not hasattr(_LOCAL, "cache"):
         _LOCAL.cache = {}
+        with _LOCK:
+            _CACHES.append(_LOCAL.cache)
     return _LOCAL.cache
 
 
@@ -114,13 +118,16 @@ def _compiled(task: Task):
         from .solve import compile_problem
         problem = problem_from_text(parse_text(task.text, task.path))
         cache[task.sha256] = (problem, compile_problem(problem))
-        _COMPILES[0] += 1
+        with _LOCK:
+            _COMPILES[0] += 1
     return cache[task.sha256]
 
 
 def worker_state() -> dict:
-    """This process's compile cache, for benchmarks and diagnostics; never part of a record."""
-    return {"pid": os.getpid(), "compiles": _COMPILES[0], "cached": len(_cache())}
+    """This process's compile caches (every thread's), for benchmarks and diagnostics; never part of a
+    record. With one thread per worker, ``compiles`` is the number of problems the worker saw."""
+    with _LOCK:
+        return {"pid": os.getpid(), "compiles": _COMPILES[0], "cached": sum(len(c) for c in _CACHES)}
 
 
 class _Monitored:

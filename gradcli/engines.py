@@ -8,6 +8,7 @@ a record does not depend on the engine. Dask lives in gradcli.distributed and is
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import signal
 from collections.abc import Iterator
 
@@ -35,7 +36,7 @@ def process_pool(tasks: list[Task], jobs: int) -> Iterator[tuple[int, dict]]:
         started = multiprocessing.RawArray("b", len(tasks))
         unfinished = yield from _pool_round(tasks, todo, jobs, started)
         suspects = {i for i in unfinished if started[i]} or set(unfinished)   # none started: nothing to go on
-        yield from isolated(tasks, sorted(suspects), jobs)
+        yield from isolated(tasks, sorted(suspects))
         todo = sorted(set(unfinished) - suspects)
 
 
@@ -82,42 +83,34 @@ def _run_marked(i: int, task: Task) -> dict:
     return run_task_safe(task)
 
 
-def isolated(tasks: list[Task], indices: list[int], jobs: int) -> Iterator[tuple[int, dict]]:
-    """Each run in a process of its own, at most ``jobs`` at once: a death takes only its own run, and
-    the exit code says how it died. No retry: a run that dies here had already started in the broken
-    pool, so it has died twice, and runs are seeded, so a third start would die the same way."""
-    from multiprocessing.connection import wait
-
+def isolated(tasks: list[Task], indices: list[int]) -> Iterator[tuple[int, dict]]:
+    """Each run alone in a process of its own, one after another (the suspects of a broken round are at
+    most ``jobs``): a death is then that run's own, never a neighbour picked by the OOM killer, and the
+    exit code says how it died. A run that dies alone is recorded as a failure, not retried: runs are
+    seeded, so it would die the same way again."""
     ctx = multiprocessing.get_context()
-    waiting = list(indices)
-    running: dict = {}                         # receiving end of a pipe -> (index, process)
-    try:
-        while waiting or running:
-            while waiting and len(running) < jobs:
-                i = waiting.pop(0)
-                receive, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_alone, args=(tasks[i], send), name=f"gradcli-run-{i}")
-                proc.start()
-                send.close()                   # the child holds the only writer: its death reads as EOF
-                running[receive] = (i, proc)
-            for conn in wait(list(running)):   # a record, or EOF: read before join, a big record fills the pipe
-                i, proc = running.pop(conn)
-                try:
-                    record = conn.recv()
-                except (EOFError, OSError):
-                    record = None
-                conn.close()
-                proc.join()
-                if isinstance(record, KeyboardInterrupt):
-                    raise KeyboardInterrupt
-                if record is None:
-                    record = failure_record(tasks[i], f"{WORKER_DIED} ({_how(proc.exitcode)})")
-                yield i, record
-    finally:
-        for conn, (_, proc) in running.items():
-            proc.kill()
+    for i in indices:
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_alone, args=(tasks[i], send), name=f"gradcli-run-{i}")
+        try:
+            proc.start()
+            send.close()                       # the child holds the only writer: its death reads as EOF
+            try:
+                record = receive.recv()        # before join: a big record would fill the pipe
+            except (EOFError, OSError, pickle.UnpicklingError):
+                record = None
             proc.join()
-            conn.close()
+        finally:                               # Ctrl-C or an error here: no child outlives the study
+            if proc.pid is not None and proc.exitcode is None:
+                proc.kill()
+                proc.join()
+            send.close()
+            receive.close()
+        if isinstance(record, KeyboardInterrupt):
+            raise KeyboardInterrupt
+        if record is None:
+            record = failure_record(tasks[i], f"{WORKER_DIED} ({_how(proc.exitcode)})")
+        yield i, record
 
 
 def _alone(task: Task, conn) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import GradcliError
-from .output import write_atomic
+from .output import check_writable, write_atomic
 
 
 def _pyplot():
@@ -27,11 +27,9 @@ def check_ready(convergence_dir: str | Path | None, keys, force: bool) -> None:
     folder = Path(convergence_dir)
     if folder.exists() and not folder.is_dir():
         raise GradcliError(f"{folder}: not a directory; give a folder for --plot-convergence")
-    if not force:
+    if folder.is_dir():
         for key in sorted(keys):
-            path = convergence_path(folder, *key)
-            if path.exists():
-                raise GradcliError(f"{path}: file exists; pass --force to overwrite it, or choose another folder")
+            check_writable(convergence_path(folder, *key), force)
 
 
 def convergence_path(folder: Path, problem: str, start: int) -> Path:

@@ -69,7 +69,7 @@ COLUMNS = (("method", "left"), ("x*", "left"), ("f(x*)", "right"), ("‖∇f‖�
 
 
 def results_table(results, title: str | None = None) -> Table:
-    table = Table(title=title, header_style="bold")
+    table = Table(title=Text(title) if title else None, header_style="bold")   # Text: "x[i]" is not markup
     cells = _cells(results)
     checked = any(c["verdict"] is not None for c in cells)
     columns = COLUMNS + ((("verdict", "left"),) if checked else ())
@@ -83,7 +83,7 @@ def results_table(results, title: str | None = None) -> Table:
 def results_blocks(results, title: str | None = None) -> Group:
     """The same fields as the table, one short block per method: what a narrow terminal gets, where
     eleven columns would be folded into slivers of two or three characters."""
-    lines = [Text(title or "", style="bold")] if title else []
+    lines = [Text(title, style="bold")] if title else []
     for c in _cells(results):
         verdict = f" · {c['verdict']}" if c["verdict"] is not None else ""
         lines += [Text(f"{c['method']}: {c['status']}{verdict}", style=c["style"] or "bold"),

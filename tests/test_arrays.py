@@ -263,7 +263,7 @@ def test_array_problems_never_import_sympy(tmp_path):
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
 
 
-def test_warnings_are_off_once_per_run_and_restored(tmp_path):
+def test_warnings_are_off_during_a_run_and_restored(tmp_path):
     # solve_one enters the objective's quiet() once; outside a run every evaluation enters it itself,
     # so a caller's own NumPy error state is never changed, whether the run ends or raises
     path, _ = tutorial(tmp_path, n=10, m=3)

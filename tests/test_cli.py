@@ -56,6 +56,12 @@ def test_narrow_terminal_gets_one_block_per_method():
     assert "┃ method" in shown[132] and "x* =" not in shown[132]
 
 
+def test_title_prints_brackets_as_written():
+    # the objective is the table's title: x[i] is text, not Rich markup (which would drop "[i]")
+    r = run("minimize", "sum((x[i]-i)**2, i, 0, n-1)", "--dim", "3", "--x0", "0", "--method", "bfgs")
+    assert r.exit_code == 0 and "minimize sum((x[i]-i)**2, i, 0, n-1)" in r.stdout
+
+
 def test_trace_table():
     r = run("minimize", "100*(y-x**2)**2+(1-x)**2", "--x0", "-1.2,1", "--method", "bfgs", "--trace", "--json")
     [rec] = json.loads(r.stdout)

@@ -86,15 +86,18 @@ def test_compile_cache_is_per_thread():
     # a tcp:// Dask worker may run two tasks at once in threads: they must not share one counted objective
     import threading
 
-    from gradcli.compare import _compiled
+    from gradcli.compare import _compiled, worker_state
     tasks, _ = plan(SMALL[:1], "bfgs")
     mine = _compiled(tasks[0])
     assert _compiled(tasks[0]) is mine
+    before = worker_state()
     other = []
     thread = threading.Thread(target=lambda: other.append(_compiled(tasks[0])))
     thread.start()
     thread.join()
     assert other[0][1] is not mine[1]
+    after = worker_state()        # counted over every thread, whichever thread asks
+    assert after["cached"] == before["cached"] + 1 and after["compiles"] == before["compiles"] + 1
 
 
 def test_convergence_plots_and_refusal_before_the_study(tmp_path, monkeypatch):

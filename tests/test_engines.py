@@ -98,10 +98,21 @@ def test_cli_names_the_run_in_one_line_and_results_file_has_each_run_once(fates,
 
 def test_ctrl_c_while_runs_are_isolated_stops_and_leaves_no_process(fates):
     tasks, _ = plan(SMALL[:1], "bfgs,nelder-mead")
-    fates[("rosenbrock", "bfgs", 0)] = _hang
+    # Ctrl-C reaches the run's own process (the whole process group gets it): the parent stops
     fates[("rosenbrock", "nelder-mead", 0)] = _interrupt
     with pytest.raises(KeyboardInterrupt):
-        list(engines.isolated(tasks, [0, 1], jobs=2))
+        list(engines.isolated(tasks, [1, 0]))
+    assert multiprocessing.active_children() == []
+    # Ctrl-C reaches the parent while a run hangs: the run's process is killed, not left behind
+    fates[("rosenbrock", "bfgs", 0)] = _hang
+    import threading
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            list(engines.isolated(tasks, [0]))
+    finally:
+        timer.cancel()
     assert multiprocessing.active_children() == []
 
 

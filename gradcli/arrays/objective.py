@@ -120,12 +120,14 @@ class ArrayObjective:
 
     def value_and_grad(self, x) -> tuple[float, np.ndarray]:
         """f and ∇f in one generated function (counted as one call of each, as fun then grad would be)."""
+        if not self._quiet:
+            with self.quiet():
+                return self.value_and_grad(x)
         c = self.counts
         c.nfev += 1
         c.njev += 1
         x = np.array(x, dtype=float)      # private copy: the saved forward values are views of it
-        with self.quiet():
-            f, g, saved = self._fused(x)
+        f, g, saved = self._fused(x)
         f = float(f)
         self._x, self._xcopy, self._f, self._saved = None, x, f, saved
         if self.observer is not None and c.nfev % OBSERVE_EVERY == 0:
