@@ -12,10 +12,10 @@ from rich.text import Text
 
 def consoles() -> tuple[Console, Console]:
     """Results to stdout, errors to stderr; no markup, so x[0]**2 or [bold] in user text prints as is."""
-    out = Console(highlight=False)
+    out = Console(highlight=False, markup=False, emoji=False)
     if not out.is_terminal:   # piped: no colour codes, and room for the table instead of 80 columns
-        out = Console(highlight=False, width=max(out.width, 132))
-    return out, Console(stderr=True, highlight=False)
+        out = Console(highlight=False, markup=False, emoji=False, width=max(out.width, 132))
+    return out, Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 def num(v, digits: int = 8) -> str:

@@ -62,6 +62,15 @@ def test_title_prints_brackets_as_written():
     assert r.exit_code == 0 and "minimize sum((x[i]-i)**2, i, 0, n-1)" in r.stdout
 
 
+def test_consoles_print_user_text_as_written():
+    # no Rich markup and no emoji codes: "[bold]" and ":fire:" in a name or message stay as typed
+    from gradcli.report import consoles
+    for console in consoles():
+        with console.capture() as cap:
+            console.print("x[0]**2 [bold]y[/bold] :fire:")
+        assert cap.get().strip() == "x[0]**2 [bold]y[/bold] :fire:"
+
+
 def test_trace_table():
     r = run("minimize", "100*(y-x**2)**2+(1-x)**2", "--x0", "-1.2,1", "--method", "bfgs", "--trace", "--json")
     [rec] = json.loads(r.stdout)

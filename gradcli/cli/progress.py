@@ -16,7 +16,7 @@ class ProgressObserver:
     def __init__(self, total: int | None, label: str, force: bool = False):
         from rich.console import Console
 
-        self.console = Console(stderr=True, highlight=False)
+        self.console = Console(stderr=True, highlight=False, markup=False, emoji=False)
         self.enabled = force or self.console.is_terminal
         self.total, self.label = total, label
         self.started = time.monotonic()
