@@ -45,9 +45,10 @@ class Task:
         """What makes a run this run: problem hash, method, options, start (index and point), seed.
 
         The results file (--results) is keyed by it, so a re-run with the same options skips the run
-        and one with different options does not."""
+        and one with different options does not. ``history`` is left out: it changes what is recorded,
+        not what runs (and a study with --results always records it)."""
         what = [self.sha256, self.method, self.start, self.seed, self.x0, self.tol, self.maxiter, self.timeout,
-                self.solve_tol, self.history]
+                self.solve_tol]
         return hashlib.sha256(json.dumps(what).encode()).hexdigest()[:32]
 
 

@@ -118,3 +118,20 @@ def test_convergence_plots_and_refusal_before_the_study(tmp_path, monkeypatch):
     (tmp_path / "file").write_text("x")
     r = run("compare", SMALL[0], "--methods", "bfgs", "--plot-convergence", tmp_path / "file")
     assert r.exit_code == 2 and "not a directory" in r.stderr
+
+
+def test_results_file_serves_plots_asked_for_later(tmp_path):
+    # the file keeps each run's history, and the run key leaves it out: adding plots to a finished study
+    # draws them from the file, with no run repeated and no line added
+    results, out = tmp_path / "r.jsonl", tmp_path / "o.json"
+    r = run("compare", SMALL[0], SMALL[1], "-m", "bfgs,nelder-mead", "--results", results, "--json", out, "-q")
+    assert r.exit_code == 0, r.stderr
+    lines = results.read_text().splitlines()
+    assert len(lines) == 4 and all(json.loads(x)["history"] for x in lines)
+    assert all("history" not in rec for rec in json.loads(out.read_text()))   # reports as without --results
+    curves = tmp_path / "curves"
+    r = run("compare", SMALL[0], SMALL[1], "-m", "bfgs,nelder-mead", "--results", results, "--plot-convergence",
+            curves, "-q")
+    assert r.exit_code == 0, r.stderr
+    assert "4 of 4 runs already done" in r.stderr and results.read_text().splitlines() == lines
+    assert sorted(p.name for p in curves.iterdir()) == ["beale-0.png", "rosenbrock-0.png"]

@@ -76,8 +76,9 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
         from ..distributed import _import_dask, parse_scheduler
         parse_scheduler(scheduler)
         _import_dask()
+    # a results file keeps every run's history, so that plots asked for later need no re-run
     tasks, skipped = plan(paths, methods, seed=seed, starts=starts, tol=method_tol, maxiter=maxiter, timeout=timeout,
-                          solve_tol=tol, history=history)
+                          solve_tol=tol, history=history or bool(results_file))
     if plot_files or conv_dir:
         from ..plots import check_ready
         check_ready(conv_dir, {(t.problem, t.start) for t in tasks}, force)
@@ -91,7 +92,7 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
         resumed = sum(t.key in done for t in tasks)
         if store and resumed:
             err.print(f"{results_file}: {resumed} of {len(tasks)} runs already done, running the other "
-                      f"{len(tasks) - resumed}", markup=False)
+                      f"{len(tasks) - resumed}", soft_wrap=True)
 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
         with Progress(TextColumn("compare"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
@@ -105,12 +106,14 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
                 death = worker_death(record)
                 if death:
                     err.print(f"run {task.problem} / {task.method} / start {task.start} killed its worker process "
-                              f"({death}); recorded as a failure", markup=False, soft_wrap=True)
+                              f"({death}); recorded as a failure", soft_wrap=True)
 
             records, interrupted = run_study(tasks, jobs, on_result=finished, scheduler=scheduler, done=done)
     finally:
         if store:
             store.close()
+    if not history:                    # recorded for the results file only: reports are as without --results
+        records = [{k: v for k, v in r.items() if k != "history"} for r in records]
     if not quiet:
         out.print(runs_table(records))
         for problem, method, why in skipped:
@@ -139,7 +142,7 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
     if interrupted:
         more = f"; run the same command again to finish the other {len(tasks) - len(records)}" if results_file else ""
         err.print(f"interrupted: {len(records)} of {len(tasks)} runs finished and are reported above{more}",
-                  markup=False)
+                  soft_wrap=True)
         ctx.exit(130)
 
 
