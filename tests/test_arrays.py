@@ -280,3 +280,15 @@ def test_warnings_are_off_during_a_run_and_restored(tmp_path):
         with pytest.raises(KeyboardInterrupt), objective.quiet():
             raise KeyboardInterrupt
         assert not objective._quiet
+
+
+def test_bundled_network_example_checks_and_trains():
+    # examples/two_layer_network.yaml: matrix variables, relu, two linear maps, from a file
+    from gradcli.gradcheck import check_gradient
+    problem = load_problem(ROOT / "examples" / "two_layer_network.yaml")
+    assert problem.n == 8 * 16 + 16 + 16 + 1
+    check = check_gradient(problem, problem.x0, points=2, seed=0)
+    assert check.ok, check.wrong
+    res = solve_one(problem, "l-bfgs-b")
+    f0 = compile_problem(problem).fun_uncounted(problem.x0)
+    assert res.fun < 0.05 * f0 and res.x_named["W1"].shape == (8, 16)     # 20.9 -> 0.21
