@@ -68,22 +68,35 @@ class _Simplifier:
         return out
 
 
+REPEAT = 0.05    # seconds between alarms after the first, until the work is interrupted
+
+
 def _with_alarm(seconds: float, work):
     """Run ``work`` and interrupt it after ``seconds`` (SIGALRM; main thread on Unix only, else unbounded
-    except by the size limit)."""
+    except by the size limit).
+
+    The alarm repeats every REPEAT seconds until the work stops: Python swallows an exception raised
+    while it runs a weakref callback or ``__del__`` (SymPy's caches have both), so a single alarm can be
+    lost and the work would run on unbounded (seen: 9.6 s for a 2 s budget)."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return work()
+    armed = [True]
 
     def ring(signum, frame):
-        raise _Timeout()
+        if armed[0]:
+            raise _Timeout()
 
     old = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), REPEAT)
     try:
         return work()
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        try:                  # an alarm landing here may abort this first line, never the inner finally
+            armed[0] = False
+        finally:
+            armed[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
 
 
 def _floats(a) -> list[float | None]:
