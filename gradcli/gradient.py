@@ -21,6 +21,7 @@ from .compile import Objective
 from .problem import Problem, _vector
 
 SIMPLIFY_MAX_OPS = 150      # count_ops above which simplify is not even tried
+SIMPLIFY_MAX_EXPANSION = 5000   # terms x exponent of the largest power of a sum simplify would expand
 SIMPLIFY_BUDGET = 2.0       # seconds of simplification for the whole gradient (and Hessian)
 
 
@@ -41,6 +42,18 @@ class _Timeout(BaseException):
     """BaseException, so that SymPy's internal ``except Exception`` blocks cannot swallow the alarm."""
 
 
+def _expansion_size(expr: sp.Expr) -> int:
+    """What simplify's polynomial steps (cancel, expand) would write out for the largest power of a sum:
+    (a1+…+ak)**n has C(n+k-1, k-1) terms with coefficients of ~n digits. count_ops sees (x+1)**1000 as
+    two operations, and simplify spent its whole 2 s budget expanding it; (x+y+z)**40 takes 3 s."""
+    worst = 0
+    for p in expr.atoms(sp.Pow):
+        if p.base.is_Add and p.exp.is_Integer:
+            k, n = len(p.base.args), abs(int(p.exp))
+            worst = max(worst, math.comb(n + k - 1, k - 1) * n)
+    return worst
+
+
 class _Simplifier:
     """Simplifies expressions one by one until the shared time budget is spent."""
 
@@ -55,7 +68,7 @@ class _Simplifier:
             return self.cache[expr]
         left = self.deadline - time.monotonic()
         ops = sp.count_ops(expr)
-        if left <= 0 or ops > self.max_ops:
+        if left <= 0 or ops > self.max_ops or _expansion_size(expr) > SIMPLIFY_MAX_EXPANSION:
             self.complete = False
             return expr
         try:

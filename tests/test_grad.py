@@ -174,3 +174,17 @@ def test_simplify_alarm_repeats_when_one_is_swallowed():
     assert swallowed and time.monotonic() - started < 1.0
     # nothing left behind: no timer running, the previous handler back
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) == handler
+
+
+def test_powers_of_sums_too_big_to_expand_are_not_simplified(monkeypatch):
+    # simplify would expand (x+1)**999 (1000 terms of ~300-digit coefficients) for its whole budget
+    import gradcli.gradient as gradient
+    x, y = sp.symbols("x y")
+    assert gradient._expansion_size(1000 * (x + 1) ** 999) == 1000 * 999
+    assert gradient._expansion_size((x + y) ** 3 + x) == 4 * 3 and gradient._expansion_size(x ** 5) == 0
+
+    def refuse(expr, *a, **k):
+        raise AssertionError(f"simplify was tried on {expr}")
+    monkeypatch.setattr(gradient.sp, "simplify", refuse)
+    g = symbolic_gradient(build_problem("(x+1)**1000"))
+    assert g.simplified is False and str(g.gradient[0]) == "1000*(x + 1)**999"
