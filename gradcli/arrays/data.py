@@ -9,6 +9,10 @@ entries.
 
 from __future__ import annotations
 
+import math
+import os
+import stat
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,40 +34,89 @@ def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False) ->
     path_text, key = entry, None
     if ".npz:" in entry:
         path_text, key = entry.rsplit(":", 1)
-    folder = (base or Path.cwd()).resolve()
-    raw = Path(path_text).expanduser() if trusted else Path(path_text)
-    if not trusted and raw.is_absolute():
-        raise ProblemError(f"'{entry}': paths in a problem file are relative to its folder; pass an absolute path "
-                           f"on the command line instead (--data {name}=FILE)", field)
-    path = (folder / raw).resolve()
-    if not trusted and folder not in path.parents:
-        raise ProblemError(f"'{entry}' resolves to {path}, outside the problem file's folder {folder}; pass it on "
-                           f"the command line instead (--data {name}=FILE)", field)
-    if not path.is_file():
-        raise ProblemError(f"'{entry}': no such file ({path})", field)
-    suffix = path.suffix.lower()
+    shown = entry if len(entry) <= 80 else entry[:60] + "…" + entry[-10:]    # a hostile name stays one line
     try:
-        if suffix == ".npy":
-            arr = np.load(path, allow_pickle=False, mmap_mode=None)
-        elif suffix == ".npz":
-            with np.load(path, allow_pickle=False) as archive:
-                if key is None:
-                    if len(archive.files) != 1:
-                        raise ProblemError(f"'{entry}' holds {', '.join(archive.files)}: name one as "
-                                           f"{path_text}:KEY", field)
-                    key = archive.files[0]
-                if key not in archive.files:
-                    raise ProblemError(f"'{entry}': no array '{key}' (it holds {', '.join(archive.files)})", field)
-                arr = archive[key]
-        elif suffix in (".csv", ".txt"):
-            arr = np.loadtxt(path, delimiter="," if suffix == ".csv" else None, dtype=float, ndmin=1)
-        else:
-            raise ProblemError(f"'{entry}': data files are .npy, .npz (file.npz:key) or .csv", field)
+        # resolve() raises on a NUL byte, a symlink loop or a name too long: bad input, not a traceback
+        folder = (base or Path.cwd()).resolve()
+        raw = Path(path_text).expanduser() if trusted else Path(path_text)
+        if not trusted and raw.is_absolute():
+            raise ProblemError(f"'{shown}': paths in a problem file are relative to its folder; pass an absolute "
+                               f"path on the command line instead (--data {name}=FILE)", field)
+        path = (folder / raw).resolve()
+        if not trusted and folder not in path.parents:
+            raise ProblemError(f"'{shown}' resolves to {path}, outside the problem file's folder {folder}; pass it "
+                               f"on the command line instead (--data {name}=FILE)", field)
+        suffix = path.suffix.lower()
+        if suffix not in (".npy", ".npz", ".csv", ".txt"):
+            raise ProblemError(f"'{shown}': data files are .npy, .npz (file.npz:key) or .csv", field)
+        if not path.exists():
+            raise ProblemError(f"'{shown}': no such file ({path})", field)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat of what was opened decides (no race)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except ProblemError:
         raise
-    except Exception as exc:   # a corrupt or hostile file is bad input, never a traceback
-        raise ProblemError(f"'{entry}': cannot read it ({type(exc).__name__}: {str(exc)[:120]})", field) from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ProblemError(f"'{shown}': cannot open it ({type(exc).__name__}: {str(exc)[-120:]})", field) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ProblemError(f"'{shown}': not a regular file (a directory, device or pipe): {path}", field)
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            with warnings.catch_warnings():       # loadtxt warns on an empty file; the size check below says it
+                warnings.simplefilter("ignore")
+                arr = _read(fh, suffix, key, shown, path_text, field)
+        except ProblemError:
+            raise
+        except Exception as exc:   # a corrupt or hostile file is bad input, never a traceback
+            raise ProblemError(f"'{shown}': cannot read it ({type(exc).__name__}: {str(exc)[:120]})", field) from None
     return _checked(arr, field)
+
+
+def _read(fh, suffix: str, key, entry: str, path_text: str, field: str) -> np.ndarray:
+    if suffix == ".npy":
+        _check_header(fh, entry, field)
+        return np.load(fh, allow_pickle=False)
+    if suffix == ".npz":
+        with np.load(fh, allow_pickle=False) as archive:
+            if key is None:
+                if len(archive.files) != 1:
+                    raise ProblemError(f"'{entry}' holds {', '.join(archive.files)}: name one as "
+                                       f"{path_text}:KEY", field)
+                key = archive.files[0]
+            if key not in archive.files:
+                raise ProblemError(f"'{entry}': no array '{key}' (it holds {', '.join(archive.files)})", field)
+            member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
+            with archive.zip.open(member) as m:
+                _check_header(m, entry, field)
+            return archive[key]
+    return np.loadtxt(fh, delimiter="," if suffix == ".csv" else None, dtype=float, ndmin=1)
+
+
+def _check_header(fh, entry: str, field: str) -> None:
+    """Refuse from the .npy header alone: np.load allocates what the header declares before reading a byte,
+    so a 100-byte file claiming shape (10**6, 10**6) would ask for 8 TB."""
+    fmt = np.lib.format
+    version = fmt.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = fmt.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, _, dtype = fmt.read_array_header_2_0(fh)
+    else:
+        raise ProblemError(f"'{entry}': .npy format version {version} is not read here (1.0 and 2.0 are)", field)
+    if dtype.kind not in "biuf":
+        raise ProblemError(f"'{entry}': array of {dtype} is not numeric", field)
+    _check_shape(shape, field)
+    if hasattr(fh, "seek") and fh.seekable():
+        fh.seek(0)
+
+
+def _check_shape(shape, field: str) -> None:
+    if len(shape) > 2:
+        raise ProblemError(f"array of shape {tuple(shape)}: data arrays are 0-, 1- or 2-D", field)
+    entries = math.prod(shape)      # Python ints: no int64 wrap-around ((2**32)**2 is not 0)
+    if entries > MAX_ENTRIES:
+        raise ProblemError(f"shape {list(shape)} has {entries} entries; the limit is {MAX_ENTRIES} (MAX_ENTRIES)",
+                           field)
 
 
 def _checked(arr, field: str) -> np.ndarray:
@@ -74,6 +127,8 @@ def _checked(arr, field: str) -> np.ndarray:
         raise ProblemError(f"array of shape {arr.shape}: data arrays are 0-, 1- or 2-D", field)
     if arr.size > MAX_ENTRIES:
         raise ProblemError(f"{arr.size} entries; the limit is {MAX_ENTRIES} (MAX_ENTRIES)", field)
+    if arr.size == 0:               # sum and mean of nothing would hide it; @ would fail later, less clearly
+        raise ProblemError(f"array of shape {arr.shape} has no entries", field)
     arr = np.ascontiguousarray(arr, dtype=float)
     if not np.all(np.isfinite(arr)):
         raise ProblemError("contains nan or inf", field)
@@ -92,18 +147,45 @@ def generate(spec: dict, field: str) -> np.ndarray:
         raise ProblemError(f"random: must be one of {', '.join(GENERATORS)}", field)
     shape = spec.get("shape")
     shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
-    if any(not isinstance(s, int) or s < 1 for s in shape) or len(shape) > 2:
+    if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape) or len(shape) > 2:
         raise ProblemError("shape: one or two positive integers", field)
-    if int(np.prod(shape, dtype=np.int64)) > MAX_ENTRIES:
-        raise ProblemError(f"shape {list(shape)} has more than {MAX_ENTRIES} entries (MAX_ENTRIES)", field)
-    rs = np.random.RandomState(spec.get("seed", 0))
-    if kind == "normal":
-        arr = rs.normal(float(spec.get("loc", 0.0)), float(spec.get("scale", 1.0)), shape)
-    elif kind == "uniform":
-        arr = rs.uniform(float(spec.get("low", 0.0)), float(spec.get("high", 1.0)), shape)
-    else:
-        low, high = int(spec.get("low", 0)), int(spec.get("high", 2))
-        if high <= low:
-            raise ProblemError(f"integers: high ({high}) must be above low ({low})", field)
-        arr = rs.randint(low, high, shape)
+    _check_shape(shape, field)
+    rs = random_state(spec.get("seed", 0), field)
+    p = {k: _finite_number(spec, k, d, field) for k, d in (("loc", 0.0), ("scale", 1.0), ("low", None),
+                                                               ("high", None))}
+    if p["scale"] < 0:
+        raise ProblemError(f"scale: {p['scale']} is negative; a standard deviation is >= 0", field)
+    try:
+        if kind == "normal":
+            arr = rs.normal(p["loc"], p["scale"], shape)
+        elif kind == "uniform":
+            low, high = p["low"] if p["low"] is not None else 0.0, p["high"] if p["high"] is not None else 1.0
+            if not math.isfinite(high - low):
+                raise ProblemError(f"uniform: high - low ({high} - {low}) overflows", field)
+            arr = rs.uniform(low, high, shape)
+        else:
+            low, high = (int(v) if v is not None else d for v, d in ((p["low"], 0), (p["high"], 2)))
+            if high <= low:
+                raise ProblemError(f"integers: high ({high}) must be above low ({low})", field)
+            if max(abs(low), abs(high)) > 2**53:       # beyond it floats no longer hold every integer
+                raise ProblemError(f"integers: low and high must lie within ±2**53 (got {low}, {high})", field)
+            arr = rs.randint(low, high, shape)
+    except (ValueError, OverflowError) as exc:         # whatever NumPy still refuses: said, not raised
+        raise ProblemError(f"{kind}: {exc}", field) from None
     return _checked(arr, field)
+
+
+def random_state(seed, field: str) -> np.random.RandomState:
+    """RandomState(seed), with NumPy's own range (0 .. 2**32 - 1) checked first so the error names the field."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ProblemError(f"seed: {seed!r} is not a whole number from 0 to 2**32 - 1", field)
+    return np.random.RandomState(seed)
+
+
+def _finite_number(spec: dict, key: str, default, field: str):
+    v = spec.get(key, default)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+        raise ProblemError(f"{key}: {v!r} is not a finite number", field)
+    return float(v)

@@ -78,6 +78,7 @@ def flat_names(blocks) -> tuple[str, ...]:
 
 def start_vector(x0, blocks, what: str = "x0") -> list[float]:
     """x0 per variable: a number (filled), a list of the block's size, or {random: normal, seed: S, scale: s}."""
+    from .data import generate
     if isinstance(x0, (list, tuple)) and len(x0) == 1:
         x0 = x0[0]                      # --x0 0: every entry
     if not isinstance(x0, dict):
@@ -100,8 +101,7 @@ def start_vector(x0, blocks, what: str = "x0") -> list[float]:
         if isinstance(v, dict):
             if set(v) - {"random", "seed", "scale", "loc"} or v.get("random") != "normal":
                 raise ProblemError("a random start is {random: normal, seed: 0, scale: 1}", where)
-            rs = np.random.RandomState(int(v.get("seed", 0)))
-            arr = rs.normal(float(v.get("loc", 0.0)), float(v.get("scale", 1.0)), size)
+            arr = generate({**v, "shape": size}, where)
         elif isinstance(v, bool):
             raise ProblemError(f"expected a number, got {v}", where)
         elif isinstance(v, (int, float)):
