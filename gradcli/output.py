@@ -12,10 +12,10 @@ from .errors import GradcliError
 def check_writable(path: str | Path, force: bool) -> Path:
     """Fail before any work is done when the answer would be lost (existing file, missing folder)."""
     path = Path(path)
-    if path.exists() and not force:
-        raise GradcliError(f"{path}: file exists; pass --force to overwrite it, or choose another name")
     if path.is_dir():
         raise GradcliError(f"{path}: is a directory; give a file name")
+    if path.exists() and not force:
+        raise GradcliError(f"{path}: file exists; pass --force to overwrite it, or choose another name")
     if not path.parent.exists():
         raise GradcliError(f"{path}: folder {path.parent} does not exist")
     return path

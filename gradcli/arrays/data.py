@@ -25,7 +25,7 @@ GENERATORS = ("normal", "uniform", "integers")
 
 def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False) -> np.ndarray:
     """One ``data:`` entry → a float array. ``base`` is the problem file's folder (None: the cwd)."""
-    field = f"data.{name}"
+    field = f"--data {name}" if trusted else f"data.{name}"      # the command line's own value, not the file's
     if isinstance(entry, dict):
         return generate(entry, field)
     if not isinstance(entry, str):
@@ -46,7 +46,7 @@ def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False) ->
         if not trusted and folder not in path.parents:
             raise ProblemError(f"'{shown}' resolves to {path}, outside the problem file's folder {folder}; pass it "
                                f"on the command line instead (--data {name}=FILE)", field)
-        suffix = path.suffix.lower()
+        suffix = Path(path_text).suffix.lower()     # the name as given decides (a symlink may point anywhere)
         if suffix not in (".npy", ".npz", ".csv", ".txt"):
             raise ProblemError(f"'{shown}': data files are .npy, .npz (file.npz:key) or .csv", field)
         if not path.exists():

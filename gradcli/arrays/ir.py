@@ -26,6 +26,7 @@ import numpy as np
 from scipy import special
 
 from ..errors import GradcliError
+from .data import MAX_ENTRIES
 
 UNARY = ("neg", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "abs", "sign", "erf",
          "sigmoid", "softplus", "log1p", "expm1", "relu", "step", "square")
@@ -86,6 +87,9 @@ class Graph:
     # ---- leaves --------------------------------------------------------------------------------
     def const(self, value) -> Node:
         v = np.asarray(value, dtype=float)
+        if not np.all(np.isfinite(v)):      # folded from numbers and data alone: it can never be meant
+            raise ShapeError("a constant part evaluates to inf or nan (log(0), 1/0 or an overflow such as "
+                             "exp(1000) or X**999)")
         if v.ndim == 0:
             key = ("const", float(v))
             if key not in self._table:
@@ -139,6 +143,15 @@ class Graph:
     # ---- shapes --------------------------------------------------------------------------------
     @staticmethod
     def _shape(op, args, attr) -> tuple:
+        shape = Graph._shape_of(op, args, attr)
+        # every node is an array in memory at each evaluation: (60000, 1) * (60000,) would be 29 GB
+        if size(shape) > MAX_ENTRIES:
+            raise ShapeError(f"the result has shape {fmt(shape)}, {size(shape)} entries; the limit is "
+                             f"{MAX_ENTRIES} (MAX_ENTRIES)")
+        return shape
+
+    @staticmethod
+    def _shape_of(op, args, attr) -> tuple:
         if op in UNARY or op == "T":
             s = args[0].shape
             return s[::-1] if op == "T" else s
@@ -178,7 +191,12 @@ class Graph:
         if op == "div":
             b = args[1]
             if b.const:
-                return self.lin([(1.0 / np.asarray(b.value) if np.ndim(b.value) else 1.0 / b.value, a)], shape)
+                if np.any(np.asarray(b.value) == 0):
+                    raise ShapeError("division by zero: the divisor is 0" + (" in some entries" if np.ndim(b.value)
+                                                                              else ""))
+                with np.errstate(all="ignore"):
+                    inv = 1.0 / np.asarray(b.value, dtype=float)
+                return self.lin([(inv if np.ndim(inv) else float(inv), a)], shape)
             if a.const and b.op == "lin":                     # c / (1 + exp(u))  ->  c·sigmoid(-u)
                 u = _one_plus_exp(b)
                 if u is not None:
@@ -248,6 +266,8 @@ class Graph:
         for k in order:
             c, t = terms[k]
             c = _simplify_coef(c, t.shape)
+            if not np.all(np.isfinite(c)):
+                raise ShapeError("a constant factor overflows to inf or nan")
             if not (np.ndim(c) == 0 and c == 0.0):
                 kept.append((c, t))
         if not (np.ndim(offset) == 0 and offset == 0.0):

@@ -37,7 +37,7 @@ def array_problem_from_text(pt, **overrides):
         field = exc.field or ""
         if field == "x0" and x0 is not None:
             raise ProblemError(exc.reason, "--x0") from None
-        if field == "data" and overrides.get("data"):
+        if field.startswith("--data") or (field == "data" and overrides.get("data")):
             raise
         line = pt.lines.get(_path(field)) or pt.lines.get(_path(field.split(".")[0]))
         raise ProblemFileError(pt.path, line, field or None, exc.reason) from None

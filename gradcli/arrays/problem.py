@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ExpressionError, ProblemError
 from ..problem import Problem
-from .ir import Graph, Node, fmt
+from .ir import Graph, Node, fmt, topo
 
 MAX_VARIABLES = 10_000_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -169,6 +169,9 @@ def build_array_problem(objective: str, variables, *, data: dict | None = None, 
     if f.shape != ():
         raise ProblemError(f"the objective has shape {fmt(f.shape)}; it must be a single number: wrap it in "
                            "sum(...) or mean(...)", "objective")
+    if not any(n.op == "var" for n in topo([f])):
+        raise ProblemError(f"the objective uses none of the variables ({', '.join(n for n, _ in blocks)}): it is "
+                           "a constant, nothing to minimize", "objective")
     flat = flat_names(blocks)
     problem = ArrayProblem(name=name, objective=objective, expr=None, variables=flat, symbols=(),
                            params={k: float(v) for k, v in (params or {}).items()}, blocks=blocks, data=arrays,

@@ -81,7 +81,7 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     from ..solve import check_start, compile_problem, method_options as shares_of, solve_one
     from ..solvers.registry import REGISTRY, normalize, resolve
 
-    if save_x:
+    if save_x is not None:                    # --save-x "" is a mistake to report, not an option to ignore
         from ..output import check_writable
         from ..save_x import check_format
         check_format(save_x)
@@ -133,7 +133,7 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
             r.trace = None
     out, _ = consoles()
     saved = None
-    if save_x and results:
+    if save_x is not None and results:
         from ..report import best_index
         from ..save_x import write_x
         best = best_index(results)

@@ -79,6 +79,8 @@ def named_items(items: tuple[str, ...], what: str, example: str) -> dict[str, st
         name, eq, value = item.partition("=")
         if not eq or not name.strip() or not value.strip():
             raise GradcliError(f"{what} '{item}': write NAME=VALUE, e.g. {what} {example}")
+        if name.strip() in out:         # the last one silently winning hides a typo
+            raise GradcliError(f"{what} {name.strip()} is given twice; keep one")
         out[name.strip()] = value.strip()
     return out
 
