@@ -45,6 +45,7 @@ def check_everywhere(commands, path: Path, expected: str, words: str) -> None:
             assert result.exit_code == (1 if expected == "error" else 0), (result.exit_code, result.stdout[-600:])
             continue
         _assert_clean(result, expected, took, (command, path.name, words))
+        assert "Warning" not in result.stderr, result.stderr       # NumPy's RuntimeWarnings are not messages
         if expected == "error":
             assert words in result.stderr and path.name in result.stderr, (command, result.stderr)
             assert len(result.stderr.strip().splitlines()) <= 3, result.stderr      # one line (+ caret lines)
