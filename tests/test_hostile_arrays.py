@@ -267,6 +267,8 @@ FILE_CASES = [
     ("broadcast_bomb_variables", {"data": {"c": {**GEN, "shape": [60000, 1]}}, "variables": {"w": 60000, "b": 1},
                                   "define": {"z": "c*w", "_replace": True}, "objective": "sum(z) + b**2"},
      "error", "MAX_ENTRIES"),
+    ("product_cost", {"data": {"X": {**GEN, "shape": [3000, 3000]}}, "variables": {"w": 3000, "b": 1},
+                      "define": {"z": "X@X@X@X@w", "_replace": True}}, "error", "MAX_PRODUCT_COST"),
     ("objective_not_scalar", {"objective": "X@w + b"}, "error", "sum(...)"),
     ("payload_import", {"objective": "__import__('os').system('touch MARKER')"}, "error", "objective"),
     ("payload_attribute", {"objective": "sum(X.T @ w)"}, "error", "objective"),

@@ -28,6 +28,10 @@ from scipy import special
 from ..errors import GradcliError
 from .data import MAX_ENTRIES
 
+# multiply-adds of all @ and outer products one graph (objective, defines, gradient) may hold: ~1 s of BLAS
+# per evaluation; a 4000x4000 generator and X@X@X@X took 12 s to fold before anything ran
+MAX_PRODUCT_COST = 20_000_000_000
+
 UNARY = ("neg", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "abs", "sign", "erf",
          "sigmoid", "softplus", "log1p", "expm1", "relu", "step", "square")
 REDUCE = ("sum", "mean", "logsumexp")
@@ -83,6 +87,7 @@ class Graph:
 
     def __init__(self):
         self._table: dict = {}
+        self.product_cost = 0
 
     # ---- leaves --------------------------------------------------------------------------------
     def const(self, value) -> Node:
@@ -111,6 +116,12 @@ class Graph:
     def make(self, op: str, args, attr=None) -> Node:
         args = tuple(args)
         shape = self._shape(op, args, attr)
+        if op in ("matmul", "outer"):
+            self.product_cost += size(args[0].shape) * (args[1].shape[-1] if len(args[1].shape) == 2 else 1) \
+                if op == "matmul" else size(shape)
+            if self.product_cost > MAX_PRODUCT_COST:
+                raise ShapeError(f"the products (@) need {self.product_cost:.3g} multiply-adds per evaluation; the "
+                                 f"limit is {MAX_PRODUCT_COST:.0e} (MAX_PRODUCT_COST)")
         if all(a.const for a in args) and args:
             return self._fold(op, args, attr, shape)
         out = self._rewrite(op, args, attr, shape)
