@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import yaml
 
+from gradcli.arrays.data import MAX_TEXT_BYTES
 from test_hostile import MARK, ROOT, SECONDS, _assert_clean, run, sandbox  # noqa: F401  (fixture)
 
 # a small logistic regression: every case below changes one thing in it
@@ -121,6 +122,9 @@ def _setup_files(d: Path) -> None:
     (inner / "naninf.csv").write_text("1,2,nan,4,inf\n" * 20)
     (inner / "empty.csv").write_text("")
     (inner / "ok.csv").write_text("1,2,3,4,5\n" * 20)
+    with open(inner / "huge.csv", "wb") as fh:                   # sparse: a 200 MB text file in no time
+        fh.write(b"1,2,3,4,5\n")
+        fh.truncate(MAX_TEXT_BYTES + 1)
     (inner / "junk.npz").write_bytes(b"PK\x03\x04" + b"\0" * 60)
     with zipfile.ZipFile(inner / "hugemember.npz", "w") as z:   # a member whose header declares 10**12 floats
         with z.open("X.npy", "w") as fh:
@@ -164,6 +168,7 @@ PATHS = [
     ("csv_ragged", "ragged.csv", "cannot read"),
     ("csv_naninf", "naninf.csv", "nan or inf"),
     ("csv_empty", "empty.csv", "no entries"),
+    ("csv_huge", "huge.csv", "MAX_TEXT_BYTES"),                  # refused from its size, before parsing
     ("wrong_suffix", "good.npy.txt2", "data files are"),
     ("dot", ".", "data.X"),
 ]

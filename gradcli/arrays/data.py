@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import ProblemError
 
 MAX_ENTRIES = 50_000_000        # 400 MB of float64: far above a tutorial, far below exhausting a laptop
+MAX_TEXT_BYTES = 200_000_000    # a .csv is parsed whole before its size is known: ~8M numbers, ~5 s of loadtxt
 GENERATORS = ("normal", "uniform", "integers")
 
 
@@ -57,9 +58,14 @@ def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False) ->
         raise
     except (OSError, ValueError, RuntimeError) as exc:
         raise ProblemError(f"'{shown}': cannot open it ({type(exc).__name__}: {str(exc)[-120:]})", field) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise ProblemError(f"'{shown}': not a regular file (a directory, device or pipe): {path}", field)
+    if suffix in (".csv", ".txt") and info.st_size > MAX_TEXT_BYTES:
+        os.close(fd)
+        raise ProblemError(f"'{shown}': {info.st_size} bytes of text; the limit is {MAX_TEXT_BYTES} (MAX_TEXT_BYTES): "
+                           "save large data as .npy, which is checked from its header and loads far faster", field)
     with os.fdopen(fd, "rb") as fh:
         try:
             with warnings.catch_warnings():       # loadtxt warns on an empty file; the size check below says it
