@@ -100,8 +100,8 @@ def _with_alarm(seconds: float, work):
             raise _Timeout()
 
     old = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), REPEAT)
-    try:
+    try:                      # armed inside the try: an alarm that beats work() still reaches the finally
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), REPEAT)
         return work()
     finally:
         try:                  # an alarm landing here may abort this first line, never the inner finally

@@ -142,7 +142,7 @@ PATHS = [
     ("symlink_out", "escape.npy", "outside the problem file's folder"),
     ("symlink_dev_zero", "zero.npy", "outside the problem file's folder"),
     ("symlink_loop", "loop.npy", "data.X"),
-    ("tilde", "~/.bashrc", "data.X"),
+    ("tilde", "~/x.npy", "no such file"),                        # not expanded in a file: a name in its folder
     ("directory", "dir.npy", "not a regular file"),
     ("fifo", "fifo.npy", "not a regular file"),                  # must not block on open()
     ("missing", "nosuch.npy", "no such file"),
@@ -170,7 +170,7 @@ PATHS = [
     ("csv_empty", "empty.csv", "no entries"),
     ("csv_huge", "huge.csv", "MAX_TEXT_BYTES"),                  # refused from its size, before parsing
     ("wrong_suffix", "good.npy.txt2", "data files are"),
-    ("dot", ".", "data.X"),
+    ("dot", ".", "resolves to"),                                 # the folder itself is no data file
 ]
 
 
@@ -274,6 +274,15 @@ FILE_CASES = [
      "error", "MAX_ENTRIES"),
     ("product_cost", {"data": {"X": {**GEN, "shape": [3000, 3000]}}, "variables": {"w": 3000, "b": 1},
                       "define": {"z": "X@X@X@X@w", "_replace": True}}, "error", "MAX_PRODUCT_COST"),
+    # products on variables, refused from the compiled f and ∇f: 6 products of 2e9 multiply-adds, 6 more in ∇f
+    ("product_cost_per_evaluation", {"data": {"X": {**GEN, "shape": [2000, 2000]}},
+                                     "variables": {"W": [2000, 500], "_replace": True},
+                                     "define": {"d": "X@W", "_replace": True},
+                                     "x0": {"W": 0.0, "_replace": True},
+                                     "objective": "sum(d**2) + " + " + ".join(f"sum({fn}(X@({k}*W)))" for k, fn in
+                                                                          enumerate(("sin", "cos", "tanh", "sinh",
+                                                                                     "softplus"), 2))},
+     "error", "per evaluation"),
     ("objective_not_scalar", {"objective": "X@w + b"}, "error", "sum(...)"),
     ("payload_import", {"objective": "__import__('os').system('touch MARKER')"}, "error", "objective"),
     ("payload_attribute", {"objective": "sum(X.T @ w)"}, "error", "objective"),
@@ -380,7 +389,7 @@ def test_save_x_never_overwrites_or_writes_elsewhere(sandbox):
     (sandbox / "x.npy").write_text("precious")
     (sandbox / "adir.npy").mkdir()
     cases = [("x.npy", "--force"), ("nofolder/x.npy", "does not exist"), ("adir.npy", "directory"),
-             ("x.pkl", ".npy, .json or .csv"), ("", "")]
+             ("x.pkl", ".npy, .json or .csv"), ("", ".npy, .json or .csv")]
     for target, words in cases:
         result, took = run("minimize", str(path), "-m", "l-bfgs-b", "--save-x", target)
         _assert_clean(result, "error", took, target)

@@ -28,8 +28,8 @@ from scipy import special
 from ..errors import GradcliError
 from .data import MAX_ENTRIES
 
-# multiply-adds of all @ and outer products one graph (objective, defines, gradient) may hold: ~1 s of BLAS
-# per evaluation; a 4000x4000 generator and X@X@X@X took 12 s to fold before anything ran
+# multiply-adds of the @ and outer products one evaluation of f and ∇f computes, and of any one product of
+# constants folded while the graph is built: ~1 s of BLAS (a 4000x4000 generator and X@X@X@X took 12 s to fold)
 MAX_PRODUCT_COST = 20_000_000_000
 
 UNARY = ("neg", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "abs", "sign", "erf",
@@ -87,7 +87,6 @@ class Graph:
 
     def __init__(self):
         self._table: dict = {}
-        self.product_cost = 0
 
     # ---- leaves --------------------------------------------------------------------------------
     def const(self, value) -> Node:
@@ -116,12 +115,11 @@ class Graph:
     def make(self, op: str, args, attr=None) -> Node:
         args = tuple(args)
         shape = self._shape(op, args, attr)
-        if op in ("matmul", "outer"):
-            self.product_cost += size(args[0].shape) * (args[1].shape[-1] if len(args[1].shape) == 2 else 1) \
-                if op == "matmul" else size(shape)
-            if self.product_cost > MAX_PRODUCT_COST:
-                raise ShapeError(f"the products (@) need {self.product_cost:.3g} multiply-adds per evaluation; the "
-                                 f"limit is {MAX_PRODUCT_COST:.0e} (MAX_PRODUCT_COST)")
+        if op in ("matmul", "outer") and all(a.const for a in args):     # folded now, once: bound it here
+            cost = product_cost_of(op, args, shape)
+            if cost > MAX_PRODUCT_COST:
+                raise ShapeError(f"a product of constants (@) needs {cost:.3g} multiply-adds to fold; the limit is "
+                                 f"{MAX_PRODUCT_COST:.0e} (MAX_PRODUCT_COST)")
         if all(a.const for a in args) and args:
             return self._fold(op, args, attr, shape)
         out = self._rewrite(op, args, attr, shape)
@@ -379,3 +377,19 @@ def topo(roots) -> list[Node]:
 
 def size(shape) -> int:
     return int(math.prod(shape))
+
+
+def product_cost_of(op: str, args, shape) -> int:
+    """Multiply-adds of one @ (m×k times k×n: m·k·n) or outer product."""
+    if op == "outer":
+        return size(shape)
+    return size(args[0].shape) * (args[1].shape[-1] if len(args[1].shape) == 2 else 1)
+
+
+def check_product_cost(roots) -> None:
+    """Refuse a compiled function whose @ products cost more than MAX_PRODUCT_COST multiply-adds per
+    evaluation (counted over what ``roots`` reach, once per node: folded constants cost nothing then)."""
+    cost = sum(product_cost_of(n.op, n.args, n.shape) for n in topo(roots) if n.op in ("matmul", "outer"))
+    if cost > MAX_PRODUCT_COST:
+        raise ShapeError(f"f and its gradient need {cost:.3g} multiply-adds of products (@) per evaluation; the "
+                         f"limit is {MAX_PRODUCT_COST:.0e} (MAX_PRODUCT_COST)")

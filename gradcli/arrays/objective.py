@@ -20,7 +20,6 @@ import numpy as np
 from ..counts import Counts
 from ..errors import GradcliError
 from .evaluate import build
-from .grad import gradient
 
 DENSE_HESS_MAX_N = 2000
 
@@ -40,7 +39,7 @@ class ArrayObjective:
         self.n = len(problem.variables)
         self.counts = Counts()
         self.constraints: list = []
-        grads = gradient(problem.graph, problem.f_node, problem.var_nodes)
+        grads = problem.grad_nodes
         (self._forward, self._backward, self._fused, self._gradient_only,
          self.source) = build(problem.f_node, grads, problem.var_nodes, self.n)
         self._x: bytes | None = None       # the point of the cached forward pass, as bytes

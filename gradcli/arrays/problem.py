@@ -14,7 +14,8 @@ import numpy as np
 
 from ..errors import ExpressionError, ProblemError
 from ..problem import Problem
-from .ir import Graph, Node, fmt, topo
+from .grad import gradient
+from .ir import Graph, Node, ShapeError, check_product_cost, fmt, topo
 
 MAX_VARIABLES = 10_000_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -28,6 +29,7 @@ class ArrayProblem(Problem):
     graph: Graph | None = None
     f_node: Node | None = None
     var_nodes: list[Node] = field(default_factory=list)
+    grad_nodes: list[Node | None] = field(default_factory=list)   # ∂f/∂v per variable node, built once
 
     def split(self, x) -> dict[str, np.ndarray | float]:
         """x as {name: array of the block's shape} (a float for a scalar variable)."""
@@ -172,10 +174,16 @@ def build_array_problem(objective: str, variables, *, data: dict | None = None, 
     if not any(n.op == "var" for n in topo([f])):
         raise ProblemError(f"the objective uses none of the variables ({', '.join(n for n, _ in blocks)}): it is "
                            "a constant, nothing to minimize", "objective")
+    try:         # the gradient is built here, once, so that what it costs is said against the objective
+        grads = gradient(graph, f, var_nodes)
+        check_product_cost([f] + [g for g in grads if g is not None])
+    except ShapeError as exc:
+        raise ProblemError(str(exc), "objective") from None
     flat = flat_names(blocks)
     problem = ArrayProblem(name=name, objective=objective, expr=None, variables=flat, symbols=(),
                            params={k: float(v) for k, v in (params or {}).items()}, blocks=blocks, data=arrays,
-                           defines=dict(define or {}), graph=graph, f_node=f, var_nodes=var_nodes, **meta)
+                           defines=dict(define or {}), graph=graph, f_node=f, var_nodes=var_nodes, grad_nodes=grads,
+                           **meta)
     labelled = ([("x0", x0)] if x0 is not None else []) + [(f"starts[{i}]", s) for i, s in enumerate(starts or [])]
     problem.starts = [start_vector(s, blocks, label) for label, s in labelled]
     return problem

@@ -113,7 +113,7 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
         if store:
             store.close()
     if not history:                    # recorded for the results file only: reports are as without --results
-        records = [{k: v for k, v in r.items() if k != "history"} for r in records]
+        records = [{k: v for k, v in r.items() if k not in ("history", "f0")} for r in records]
     if not quiet:
         out.print(runs_table(records))
         for problem, method, why in skipped:
