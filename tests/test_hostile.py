@@ -419,12 +419,18 @@ def test_real_process(tmp_path, args):
     for name in ("alias_bomb", "tag_apply"):
         (tmp_path / f"{name}.yaml").write_text(files[name])
     (tmp_path / "megabyte.yaml").write_text('name: p\nx0: [1]\nobjective: "' + "x+" * 600_000 + 'x"\n')
+    assert_clean_process(tmp_path, args)
+
+
+def assert_clean_process(folder: Path, args) -> None:
+    """gradcli as a real process in ``folder``: exit 2 with one gradcli line, no traceback, no MARKER file,
+    within SECONDS (bombs included)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=tmp_path, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=folder, env=env, capture_output=True,
                           text=True, timeout=SECONDS)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("gradcli: ") and "Traceback" not in proc.stderr
-    assert not list(tmp_path.rglob(MARK + "*"))
+    assert not list(folder.rglob(MARK + "*"))
 
 
 # --- property: random token soup never produces a traceback ----------------------------------------------------

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 import yaml
 
 from gradcli.arrays.data import MAX_TEXT_BYTES
-from test_hostile import MARK, ROOT, SECONDS, _assert_clean, run, sandbox  # noqa: F401  (fixture)
+from test_hostile import MARK, ROOT, SECONDS, _assert_clean, assert_clean_process, run, sandbox  # noqa: F401
 
 # a small logistic regression: every case below changes one thing in it
 BASE = {
@@ -430,12 +428,7 @@ def test_real_process(tmp_path, args):
         write(tmp_path / "inner", doc(data={"X": f"{name}.npy"}), f"{name}_p.yaml")
     write(tmp_path, doc(data={"c": {**GEN, "shape": [60000, 1]}, "d": {**GEN, "shape": [60000]}},
                         objective="sum(c*d) + sum(w**2) + b**2"), "bomb.yaml")
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-m", "gradcli", *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=SECONDS)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("gradcli: ") and "Traceback" not in proc.stderr
-    assert not list(tmp_path.rglob(MARK + "*"))
+    assert_clean_process(tmp_path, args)
 
 
 def test_no_payload_in_this_file_ran():

@@ -117,7 +117,7 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
     if not quiet:
         out.print(runs_table(records))
         for problem, method, why in skipped:
-            out.print(f"skipped {method} on {problem}: {why}", style="dim", markup=False)
+            out.print(f"skipped {method} on {problem}: {why}", style="dim")
     out.print(summary_table(summarize(records)))
     profile = performance_profile(records, cost)
     out.print(profile_table(profile))

@@ -145,9 +145,9 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         if getattr(problem, "blocks", None):
             from ..save_x import summary_lines
             for line in summary_lines(problem, results):
-                out.print(line, markup=False, highlight=False)
+                out.print(line)
         if saved:
-            out.print(f"x* ({saved[1]}) written to {saved[0]}", markup=False, highlight=False)
+            out.print(f"x* ({saved[1]}) written to {saved[0]}")
     if verify:
         ok = any(str(r.extra.get("verdict", "")).startswith("minimum") for r in results)
     else:

@@ -75,5 +75,5 @@ def check_problems(ctx, paths):
     out, _ = consoles()
     out.print(check_table(rows))
     bad = sum(not r["ok"] for r in rows)
-    out.print(f"{len(rows) - bad} of {len(rows)} problem files check", markup=False)
+    out.print(f"{len(rows) - bad} of {len(rows)} problem files check")
     ctx.exit(1 if bad else 0)
