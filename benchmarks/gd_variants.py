@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout without installing
 
-from gradcli.problem import build_problem  # noqa: E402
-from gradcli.solve import solve  # noqa: E402
+from gradcli.problem.core import build_problem  # noqa: E402
+from gradcli.run.solve import solve  # noqa: E402
 
 GTOL = 1e-5
 

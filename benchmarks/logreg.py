@@ -56,8 +56,8 @@ def main() -> None:
 
     from scipy.optimize import minimize
 
-    from gradcli.problem_file import load_problem
-    from gradcli.solve import compile_problem, solve_one
+    from gradcli.problem.file import load_problem
+    from gradcli.run.solve import compile_problem, solve_one
 
     t = time.perf_counter()
     problem = load_problem(ROOT / "problems" / "logistic_regression.yaml")

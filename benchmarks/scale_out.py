@@ -7,7 +7,7 @@ The study is small 2-variable problems x (BFGS, Nelder-Mead) x generated starts 
 short and per-run overhead (shipping tasks, streaming records back) is what is measured. The Dask
 cluster is started before the clock starts and its start-up time is reported separately, since a real
 cluster is started once for many studies. Each worker's compile count comes from
-gradcli.compare.worker_state (process state, never part of a record): it should equal the number of
+gradcli.study.compare.worker_state (process state, never part of a record): it should equal the number of
 problems that worker saw, not its number of runs. Run from a checkout; it puts the checkout first on
 sys.path and in PYTHONPATH (for the workers), so nothing needs installing but dask[distributed].
 """
@@ -32,7 +32,7 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    from gradcli.compare import plan, run_study, worker_state
+    from gradcli.study.compare import plan, run_study, worker_state
 
     files = [ROOT / "problems" / f"{p}.yaml" for p in PROBLEMS]
     methods = "bfgs,nelder-mead"
@@ -52,8 +52,8 @@ def main() -> None:
 
     import dask
     from distributed import Client, LocalCluster
-    from gradcli.distributed import QUIET_WORKERS
-    dask.config.set(QUIET_WORKERS)    # as gradcli.distributed.connect does
+    from gradcli.study.distributed import QUIET_WORKERS
+    dask.config.set(QUIET_WORKERS)    # as gradcli.study.distributed.connect does
     t = time.perf_counter()
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None,
                            silence_logs=logging.ERROR)

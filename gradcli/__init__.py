@@ -9,6 +9,6 @@ __all__ = ["objective", "minimize", "__version__"]
 
 def __getattr__(name):
     if name in ("objective", "minimize"):
-        from . import api
+        from gradcli import api
         return getattr(api, name)
     raise AttributeError(f"module 'gradcli' has no attribute {name!r}")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .compile import Objective
-from .problem import Problem, build_problem
-from .result import Result
-from .solve import compile_problem, solve
+from gradcli.symbolic.compile import Objective
+from gradcli.problem.core import Problem, build_problem
+from gradcli.result import Result
+from gradcli.run.solve import compile_problem, solve
 
 
 def objective(expr: str, variables: list[str] | None = None, params: dict | None = None,
@@ -23,7 +23,7 @@ def minimize(expr_or_problem: str | Problem, x0=None, method: str = "all", *, va
     if isinstance(expr_or_problem, Problem):
         problem = expr_or_problem
         if x0 is not None:
-            from .problem import _vector
+            from gradcli.problem.core import _vector
             problem.starts = [_vector(x0, problem.variables, "x0")]
     else:
         problem = build_problem(expr_or_problem, variables=variables, params=params, x0=x0, bounds=bounds,

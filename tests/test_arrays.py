@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from gradcli.arrays.problem import build_array_problem
 from gradcli.cli import cli
 from gradcli.errors import GradcliError
-from gradcli.problem_file import load_problem
-from gradcli.solve import compile_problem, solve_one
+from gradcli.problem.file import load_problem
+from gradcli.run.solve import compile_problem, solve_one
 
 LITERAL = "mean(-y*log(p_1) - (1-y)*log(1-p_1)) + 0.01*sum(w**2)"
 DEFINE = {"z": "X@w + b", "p_1": "1/(1+exp(-z))"}
@@ -129,7 +129,7 @@ def test_two_layer_network_gradient_checks():
                                                                                "seed": 4}},
         define={"h": "relu(X@W1 + b1)"}, x0={"W1": {"random": "normal", "seed": 0}, "b1": 0.1, "W2": 0.5})
     from gradcli.arrays.problem import flat_names
-    from gradcli.gradcheck import check_gradient
+    from gradcli.checks.gradcheck import check_gradient
     assert flat_names(problem.blocks)[:2] == ("W1[0,0]", "W1[0,1]")
     check = check_gradient(problem, problem.x0, points=3, seed=2)
     assert check.ok, check.wrong
@@ -243,7 +243,7 @@ def test_progress_observer_draws_the_cost(monkeypatch):
     monkeypatch.setattr(progress, "DELAY", 0.0)
     obs = progress.ProgressObserver(100, "gd", force=True)
     obs.console = Console(file=io.StringIO(), width=100)
-    from gradcli.compile import Counts
+    from gradcli.symbolic.compile import Counts
     obs(Counts(nfev=3, njev=50), 0.125)
     obs.close()
     assert "f = 0.125" in obs.console.file.getvalue()
@@ -284,7 +284,7 @@ def test_warnings_are_off_during_a_run_and_restored(tmp_path):
 
 def test_bundled_network_example_checks_and_trains():
     # examples/two_layer_network.yaml: matrix variables, relu, two linear maps, from a file
-    from gradcli.gradcheck import check_gradient
+    from gradcli.checks.gradcheck import check_gradient
     problem = load_problem(ROOT / "examples" / "two_layer_network.yaml")
     assert problem.n == 8 * 16 + 16 + 16 + 1
     check = check_gradient(problem, problem.x0, points=2, seed=0)

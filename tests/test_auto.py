@@ -5,10 +5,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gradcli.auto import choose
+from gradcli.run.auto import choose
 from gradcli.cli import cli
-from gradcli.problem import build_problem
-from gradcli.problem_file import load_problem
+from gradcli.problem.core import build_problem
+from gradcli.problem.file import load_problem
 
 
 def run(*args):

@@ -1,4 +1,4 @@
-"""`gradcli checkgrad` and gradcli.gradcheck: right and wrong gradients, schemes, random points, exit codes."""
+"""`gradcli checkgrad` and gradcli.checks.gradcheck: right and wrong gradients, schemes, random points, exit codes."""
 
 import json
 import math
@@ -11,9 +11,9 @@ import scipy.optimize
 from click.testing import CliRunner
 
 from gradcli.cli import cli
-from gradcli.compile import Objective
-from gradcli.gradcheck import EPS, check_gradient, fd_steps, finite_difference, random_points, scipy_check_grad
-from gradcli.problem import build_problem
+from gradcli.symbolic.compile import Objective
+from gradcli.checks.gradcheck import EPS, check_gradient, fd_steps, finite_difference, random_points, scipy_check_grad
+from gradcli.problem.core import build_problem
 
 ROSEN = "100*(y-x**2)**2+(1-x)**2"
 RIGHT = "-400*x*(y-x**2)-2*(1-x); 200*(y-x**2)"

@@ -40,9 +40,9 @@ def test_narrow_terminal_gets_one_block_per_method():
 
     from rich.console import Console
 
-    from gradcli.problem import build_problem
-    from gradcli.report import print_results
-    from gradcli.solve import solve
+    from gradcli.problem.core import build_problem
+    from gradcli.report.tables import print_results
+    from gradcli.run.solve import solve
     problem = build_problem("100*(y-x**2)**2+(1-x)**2", x0=[-1.2, 1])
     results, _ = solve(problem, "bfgs,nelder-mead")
     shown = {}
@@ -64,7 +64,7 @@ def test_title_prints_brackets_as_written():
 
 def test_consoles_print_user_text_as_written():
     # no Rich markup and no emoji codes: "[bold]" and ":fire:" in a name or message stay as typed
-    from gradcli.report import consoles
+    from gradcli.report.tables import consoles
     for console in consoles():
         with console.capture() as cap:
             console.print("x[0]**2 [bold]y[/bold] :fire:")

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli import cli
-from gradcli.compare import plan, run_study, solved
-from gradcli.profiles import performance_profile, summarize
+from gradcli.study.compare import plan, run_study, solved
+from gradcli.study.profiles import performance_profile, summarize
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 SMALL = [PROBLEMS / f"{n}.yaml" for n in ("rosenbrock", "beale", "booth", "freudenstein_roth", "hs071")]
@@ -86,7 +86,7 @@ def test_compile_cache_is_per_thread():
     # a tcp:// Dask worker may run two tasks at once in threads: they must not share one counted objective
     import threading
 
-    from gradcli.compare import _compiled, worker_state
+    from gradcli.study.compare import _compiled, worker_state
     tasks, _ = plan(SMALL[:1], "bfgs")
     mine = _compiled(tasks[0])
     assert _compiled(tasks[0]) is mine
@@ -108,7 +108,7 @@ def test_convergence_plots_and_refusal_before_the_study(tmp_path, monkeypatch):
     assert pngs == ["freudenstein_roth-0.png", "freudenstein_roth-1.png", "rosenbrock-0.png"]
     assert all((folder / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     # a second run would overwrite them: refused before any run starts, not after the study
-    import gradcli.compare as study
+    import gradcli.study.compare as study
 
     def must_not_run(*a, **k):
         raise AssertionError("the study ran")

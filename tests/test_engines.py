@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradcli import compare
-from gradcli import engines
+from gradcli.study import compare
+from gradcli.study import engines
 from gradcli.cli import cli
-from gradcli.compare import plan, run_study
+from gradcli.study.compare import plan, run_study
 
 pytestmark = pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
                                 reason="the replaced run_task reaches the workers only through fork")

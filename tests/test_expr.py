@@ -4,7 +4,7 @@ import sympy as sp
 import pytest
 
 from gradcli.errors import ExpressionError
-from gradcli.expr import MAX_DEPTH, MAX_LENGTH, natural_key, parse, parse_relation
+from gradcli.expr.parse import MAX_DEPTH, MAX_LENGTH, natural_key, parse, parse_relation
 
 x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 import gradcli
 from gradcli.cli import cli
 from gradcli.errors import GradcliError
-from gradcli.problem import build_problem
+from gradcli.problem.core import build_problem
 from gradcli.result import Status
-from gradcli.solve import compile_problem, method_options, solve
+from gradcli.run.solve import compile_problem, method_options, solve
 from gradcli.solvers.gd import Box
 from gradcli.solvers.gd_steps import BarzilaiBorwein, Trial, backtrack
 from gradcli.solvers.registry import REGISTRY

@@ -1,4 +1,4 @@
-"""`gradcli grad` and gradcli.gradient: exact symbolic gradients, values, Hessian, LaTeX, JSON, limits."""
+"""`gradcli grad` and gradcli.symbolic.gradient: exact symbolic gradients, values, Hessian, LaTeX, JSON, limits."""
 
 import json
 import subprocess
@@ -10,8 +10,8 @@ import sympy as sp
 from click.testing import CliRunner
 
 from gradcli.cli import cli
-from gradcli.gradient import symbolic_gradient
-from gradcli.problem import build_problem
+from gradcli.symbolic.gradient import symbolic_gradient
+from gradcli.problem.core import build_problem
 
 x, y, z = sp.symbols("x y z", real=True)
 
@@ -153,7 +153,7 @@ def test_simplify_alarm_repeats_when_one_is_swallowed():
     import signal
     import time
 
-    from gradcli.gradient import _Timeout, _with_alarm
+    from gradcli.symbolic.gradient import _Timeout, _with_alarm
     swallowed = []
 
     def work():
@@ -178,7 +178,7 @@ def test_simplify_alarm_repeats_when_one_is_swallowed():
 
 def test_powers_of_sums_too_big_to_expand_are_not_simplified(monkeypatch):
     # simplify would expand (x+1)**999 (1000 terms of ~300-digit coefficients) for its whole budget
-    import gradcli.gradient as gradient
+    import gradcli.symbolic.gradient as gradient
     x, y = sp.symbols("x y")
     assert gradient._expansion_size(1000 * (x + 1) ** 999) == 1000 * 999
     assert gradient._expansion_size((x + y) ** 3 + x) == 4 * 3 and gradient._expansion_size(x ** 5) == 0

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from gradcli.cli import cli
 from gradcli.errors import GradcliError
-from gradcli.expr import MAX_DEPTH, MAX_LENGTH, parse
+from gradcli.expr.parse import MAX_DEPTH, MAX_LENGTH, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = 5.0
@@ -388,7 +388,7 @@ def test_compare_outputs_never_overwrite_without_force(sandbox):
 
 
 def test_write_atomic_refuses_existing_and_missing_folder(tmp_path):
-    from gradcli.output import write_atomic
+    from gradcli.report.output import write_atomic
     target = tmp_path / "f.txt"
     write_atomic(target, "one")
     with pytest.raises(GradcliError, match="--force"):

@@ -317,7 +317,7 @@ def test_array_problem_file(sandbox, changes, expected, words):
 
 def test_define_doubling_stays_linear_and_exact(sandbox):
     """60 levels of d_k = d_{k-1} + d_{k-1} is 2**60 copies if expanded: one shared node each, and ∇f exact."""
-    from gradcli.problem_file import load_problem
+    from gradcli.problem.file import load_problem
     from gradcli.arrays.objective import ArrayObjective
 
     d = doc(define={"d0": "X@w + b", **{f"d{i}": f"d{i - 1} + d{i - 1}" for i in range(1, 61)}},

@@ -10,8 +10,8 @@ from scipy.optimize import rosen, rosen_der, rosen_hess
 import gradcli
 from gradcli.cli import cli
 from gradcli.errors import ExpressionError
-from gradcli.expr import parse
-from gradcli.problem import build_problem
+from gradcli.expr.parse import parse
+from gradcli.problem.core import build_problem
 
 CHAINED = "sum(100*(x[i+1]-x[i]**2)**2 + (1-x[i])**2, i, 0, n-2)"
 

@@ -31,9 +31,9 @@ import pytest
 from scipy.optimize import minimize
 
 from conftest import finite_difference
-from gradcli.compare import DEFAULT_TOL, solved
-from gradcli.problem_file import load_problem
-from gradcli.solve import compile_problem, solve_one
+from gradcli.study.compare import DEFAULT_TOL, solved
+from gradcli.problem.file import load_problem
+from gradcli.run.solve import compile_problem, solve_one
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from gradcli.cli import cli
 from gradcli.errors import GradcliError
-from gradcli.problem_file import find_files, load_problem
+from gradcli.problem.file import find_files, load_problem
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 ALL = find_files([PROBLEMS])
@@ -28,7 +28,7 @@ def test_library_is_big_enough_and_sourced():
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_every_bundled_problem_checks(path):
-    from gradcli.library_check import check_problem
+    from gradcli.problem.library_check import check_problem
     ok, detail = check_problem(path)
     assert ok, detail
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from gradcli.compare import plan
-from gradcli.profiles import data_profile, runtime_ecdf
-from gradcli.results_file import ResultsFile
+from gradcli.study.compare import plan
+from gradcli.study.profiles import data_profile, runtime_ecdf
+from gradcli.study.results_file import ResultsFile
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = [str(ROOT / "problems" / f"{p}.yaml") for p in ("rosenbrock", "beale", "branin", "booth")]
@@ -74,7 +74,7 @@ def test_torn_last_line_is_cut_and_bad_middle_line_is_an_error(tmp_path):
 
 
 def test_failing_run_is_a_record_not_a_crash(tmp_path):
-    from gradcli.compare import run_task_safe
+    from gradcli.study.compare import run_task_safe
     task, = [t for t in plan([SMALL[0]], "bfgs")[0]]
     from dataclasses import replace
     bad = replace(task, text=task.text.replace("objective: ", "objective: )("), sha256="x" * 64)

@@ -5,8 +5,8 @@ import pytest
 
 import gradcli
 from gradcli.errors import GradcliError
-from gradcli.problem import build_problem
-from gradcli.solve import solve
+from gradcli.problem.core import build_problem
+from gradcli.run.solve import solve
 from gradcli.solvers.registry import REGISTRY, resolve
 
 SCIPY_GRADIENT_METHODS = ["cg", "bfgs", "newton-cg", "l-bfgs-b", "tnc", "slsqp", "trust-constr", "dogleg",
@@ -53,7 +53,7 @@ def test_fmin_reproduces_scipy_figures():
 def test_counts_are_our_own_calls(rosen_text):
     # wrap the objective's functions again and check the Result equals what we counted independently
     problem = build_problem(rosen_text, x0=[-1.2, 1])
-    from gradcli.solve import compile_problem
+    from gradcli.run.solve import compile_problem
     obj = compile_problem(problem)
     seen = {"f": 0, "g": 0}
     f, g = obj.fun, obj.grad

@@ -8,8 +8,8 @@ import sympy as sp
 from click.testing import CliRunner
 
 from gradcli.cli import cli
-from gradcli.problem import build_problem
-from gradcli.stationary import bounded_below, find_stationary, solve_exactly
+from gradcli.problem.core import build_problem
+from gradcli.checks.stationary import bounded_below, find_stationary, solve_exactly
 
 
 def run(*args):

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli import cli
-from gradcli.problem import build_problem
-from gradcli.problem_file import load_problem
-from gradcli.solve import compile_problem, solve_one
-from gradcli.verdict import verify
+from gradcli.problem.core import build_problem
+from gradcli.problem.file import load_problem
+from gradcli.run.solve import compile_problem, solve_one
+from gradcli.checks.verdict import verify
 
 ROSEN = "100*(y-x**2)**2+(1-x)**2"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ProblemError
+from gradcli.errors import ProblemError
 
 MAX_ENTRIES = 50_000_000        # 400 MB of float64: far above a tutorial, far below exhausting a laptop
 MAX_TEXT_BYTES = 200_000_000    # a .csv is parsed whole before its size is known: ~8M numbers, ~5 s of loadtxt

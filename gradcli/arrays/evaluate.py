@@ -18,7 +18,7 @@ import math
 import numpy as np
 from scipy import special
 
-from .ir import Node, _sumto, size as _size, topo
+from gradcli.arrays.ir import Node, _sumto, size as _size, topo
 
 _TEMPLATES = {
     "neg": "-{0}", "exp": "_np.exp({0})", "log": "_np.log({0})", "sqrt": "_np.sqrt({0})", "sin": "_np.sin({0})",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 
-from .ir import Graph, Node, ShapeError, size, topo
+from gradcli.arrays.ir import Graph, Node, ShapeError, size, topo
 
 
 def gradient(g: Graph, f: Node, variables: list[Node]) -> list[Node | None]:

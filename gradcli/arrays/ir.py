@@ -25,8 +25,8 @@ import math
 import numpy as np
 from scipy import special
 
-from ..errors import GradcliError
-from .data import MAX_ENTRIES
+from gradcli.errors import GradcliError
+from gradcli.arrays.data import MAX_ENTRIES
 
 # multiply-adds of the @ and outer products one evaluation of f and ∇f computes, and of any one product of
 # constants folded while the graph is built: ~1 s of BLAS (a 4000x4000 generator and X@X@X@X took 12 s to fold)

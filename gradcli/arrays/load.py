@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..errors import ExpressionError, ProblemError
+from gradcli.errors import ExpressionError, ProblemError
 
 
 def array_problem_from_text(pt, **overrides):
-    from ..problem import Solution
-    from ..problem_file import ProblemFileError, _path
-    from .problem import build_array_problem
+    from gradcli.problem.core import Solution
+    from gradcli.problem.file import ProblemFileError, _path
+    from gradcli.arrays.problem import build_array_problem
 
     d = pt.doc
     for key in ("bounds", "constraints", "gradient", "dim"):

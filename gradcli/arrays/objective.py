@@ -17,9 +17,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..counts import Counts
-from ..errors import GradcliError
-from .evaluate import build
+from gradcli.compiled.counts import Counts
+from gradcli.errors import GradcliError
+from gradcli.arrays.evaluate import build
 
 DENSE_HESS_MAX_N = 2000
 

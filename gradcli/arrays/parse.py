@@ -13,9 +13,9 @@ from __future__ import annotations
 import ast
 import math
 
-from ..errors import ExpressionError
-from ..syntax import MAX_DEPTH, MAX_EXPONENT, parse_tree
-from .ir import Graph, Node, ShapeError
+from gradcli.errors import ExpressionError
+from gradcli.expr.syntax import MAX_DEPTH, MAX_EXPONENT, parse_tree
+from gradcli.arrays.ir import Graph, Node, ShapeError
 
 # name: (IR op, arity)
 FUNCTIONS = {
@@ -86,7 +86,7 @@ class ArrayBuilder:
             return self._call(node, depth)
         if isinstance(node, ast.Subscript):
             self.fail(node, "indexing is not part of array expressions; use whole-array operations")
-        from ..expr import _describe
+        from gradcli.expr.syntax import _describe
         self.fail(node, f"{_describe(node)} is not allowed; {ALLOWED}")
 
     def _binop(self, node: ast.BinOp, depth: int) -> Node:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ExpressionError, ProblemError
-from ..problem import Problem
-from .grad import gradient
-from .ir import Graph, Node, ShapeError, check_product_cost, fmt, topo
+from gradcli.errors import ExpressionError, ProblemError
+from gradcli.problem.core import Problem
+from gradcli.arrays.grad import gradient
+from gradcli.arrays.ir import Graph, Node, ShapeError, check_product_cost, fmt, topo
 
 MAX_VARIABLES = 10_000_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -80,7 +80,7 @@ def flat_names(blocks) -> tuple[str, ...]:
 
 def start_vector(x0, blocks, what: str = "x0") -> list[float]:
     """x0 per variable: a number (filled), a list of the block's size, or {random: normal, seed: S, scale: s}."""
-    from .data import generate
+    from gradcli.arrays.data import generate
     if isinstance(x0, (list, tuple)) and len(x0) == 1:
         x0 = x0[0]                      # --x0 0: every entry
     if not isinstance(x0, dict):
@@ -129,8 +129,8 @@ def build_array_problem(objective: str, variables, *, data: dict | None = None, 
                         params: dict | None = None, x0=None, starts=None, base: Path | None = None,
                         data_overrides: dict | None = None, name: str = "expression", **meta) -> ArrayProblem:
     """Load the data, build and check the graph (shapes, names), and the starts."""
-    from .data import load_entry
-    from .parse import ArrayBuilder
+    from gradcli.arrays.data import load_entry
+    from gradcli.arrays.parse import ArrayBuilder
 
     blocks = parse_blocks(variables)
     entries = dict(data or {})
@@ -204,8 +204,8 @@ def _field_error(build, field_name):
 def annotate_result(result, problem: ArrayProblem, spec) -> None:
     """x by variable on the Result (``result.x_named["w"]``), summarised in its JSON; where the Hessian
     came from when the method used one."""
-    from ..save_x import summarize
-    from .objective import HESSIAN_METHOD
+    from gradcli.report.save_x import summarize
+    from gradcli.arrays.objective import HESSIAN_METHOD
 
     if result.x and all(math.isfinite(v) for v in result.x):
         result.x_named = problem.split(result.x)

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..verdict import (EIG_ZERO, EIGENVALUES_SHOWN, MAXIMUM, MINIMUM, NOT_FINITE, NOT_STATIONARY, SADDLE,
+from gradcli.checks.verdict import (EIG_ZERO, EIGENVALUES_SHOWN, MAXIMUM, MINIMUM, NOT_FINITE, NOT_STATIONARY, SADDLE,
                        STATIONARY_TOL, Verdict, _relative)
 
 DENSE_N = 60
@@ -68,7 +68,7 @@ def _extremes(objective, x):
         return float(w[0]), float(w[-1]), w
     from scipy.sparse.linalg import LinearOperator, eigsh
 
-    from ..verdict import lanczos_start
+    from gradcli.checks.verdict import lanczos_start
 
     op = LinearOperator((n, n), matvec=lambda p: objective.hessp_uncounted(x, np.ravel(p)), dtype=float)
     try:   # both ends of the spectrum from one Lanczos run

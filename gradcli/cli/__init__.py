@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-from .. import __version__
+from gradcli import __version__
 
 COMMANDS = {
     "minimize": ("gradcli.cli.minimize", "Minimize an expression or a problem file with one or many methods."),
@@ -35,7 +35,7 @@ class LazyGroup(click.Group):
         return importlib.import_module(COMMANDS[name][0]).command
 
     def invoke(self, ctx):
-        from ..errors import GradcliError
+        from gradcli.errors import GradcliError
 
         try:
             return super().invoke(ctx)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import options as opt
-from ..errors import GradcliError
+from gradcli.cli import options as opt
+from gradcli.errors import GradcliError
 
 
 @click.command("checkgrad")
@@ -46,15 +46,15 @@ def command(ctx, objective, at, grad, scheme, points, seed, bounds, rtol, atol, 
       gradcli checkgrad "exp(x)*y**2" --at 0,1 --points 20 --seed 1 --bounds x=-2:2 --json
       gradcli checkgrad problems/rosenbrock.yaml
     """
-    from ..gradcheck import check_gradient, split_gradient
-    from ..problem import build_problem
-    from ..report import consoles
-    from ..report_grad import checkgrad_json, print_checkgrad
+    from gradcli.checks.gradcheck import check_gradient, split_gradient
+    from gradcli.problem.core import build_problem
+    from gradcli.report.tables import consoles
+    from gradcli.report.grad import checkgrad_json, print_checkgrad
 
     if objective.lower().endswith((".yaml", ".yml")):
         if vars_ or param or bounds:
             raise GradcliError("--vars, --param and --bounds come from the problem file; edit the file instead")
-        from ..problem_file import load_problem
+        from gradcli.problem.file import load_problem
         problem = load_problem(objective)
         label = problem.name
     else:

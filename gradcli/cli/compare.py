@@ -58,12 +58,12 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
       gradcli compare problems/ -m bfgs,nelder-mead --starts 5 --scheduler local:2 --results runs.jsonl \\
           --plot data:data.png --plot ecdf:ecdf.png
     """
-    from ..compare import plan, run_study
-    from ..engines import worker_death
-    from ..output import check_writable, write_atomic
-    from ..profiles import performance_profile, summarize
-    from ..report import consoles
-    from ..report_study import profile_table, records_csv, records_json, runs_table, summary_table
+    from gradcli.study.compare import plan, run_study
+    from gradcli.study.engines import worker_death
+    from gradcli.report.output import check_writable, write_atomic
+    from gradcli.study.profiles import performance_profile, summarize
+    from gradcli.report.tables import consoles
+    from gradcli.report.study import profile_table, records_csv, records_json, runs_table, summary_table
 
     if scheduler and jobs != 1:
         raise click.UsageError("give --jobs or --scheduler, not both (with --scheduler the cluster decides)")
@@ -73,19 +73,19 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
             check_writable(f, force)
     history = history or bool(conv_dir) or any(kind != "profile" for kind, _ in plot_files)
     if scheduler:
-        from ..distributed import _import_dask, parse_scheduler
+        from gradcli.study.distributed import _import_dask, parse_scheduler
         parse_scheduler(scheduler)
         _import_dask()
     # a results file keeps every run's history, so that plots asked for later need no re-run
     tasks, skipped = plan(paths, methods, seed=seed, starts=starts, tol=method_tol, maxiter=maxiter, timeout=timeout,
                           solve_tol=tol, history=history or bool(results_file))
     if plot_files or conv_dir:
-        from ..plots import check_ready
+        from gradcli.report.plots import check_ready
         check_ready(conv_dir, {(t.problem, t.start) for t in tasks}, force)
     out, err = consoles()
     store = None
     if results_file:
-        from ..results_file import ResultsFile
+        from gradcli.study.results_file import ResultsFile
         store = ResultsFile(results_file)
     try:
         done = store.done if store else {}
@@ -123,8 +123,8 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
     out.print(profile_table(profile))
     dprof = ecdf = None
     if history:
-        from ..profiles import data_profile, runtime_ecdf
-        from ..report_study import data_profile_table, ecdf_table
+        from gradcli.study.profiles import data_profile, runtime_ecdf
+        from gradcli.report.study import data_profile_table, ecdf_table
         dprof, ecdf = data_profile(records, tau), runtime_ecdf(records)
         out.print(data_profile_table(dprof))
         out.print(ecdf_table(ecdf))
@@ -133,11 +133,11 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
     if csv_file:
         write_atomic(csv_file, records_csv(records), force)
     for kind, f in plot_files:
-        from .. import plots as png
+        from gradcli.report import plots as png
         {"profile": lambda: png.profile_png(profile, f, force), "data": lambda: png.data_profile_png(dprof, f, force),
          "ecdf": lambda: png.ecdf_png(ecdf, f, force)}[kind]()
     if conv_dir:
-        from ..plots import convergence_pngs
+        from gradcli.report.plots import convergence_pngs
         convergence_pngs(records, conv_dir, force)
     if interrupted:
         more = f"; run the same command again to finish the other {len(tasks) - len(records)}" if results_file else ""

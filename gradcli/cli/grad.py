@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import options as opt
+from gradcli.cli import options as opt
 
 
 @click.command("grad")
@@ -30,10 +30,10 @@ def command(objective, at, hessian, latex, as_json, vars_, param, dim):
       gradcli grad "(x-a)**2 + b*y**2" --param a=1 --param b=3 --latex
       gradcli grad "x*y*z" --vars z,y,x --at 1,2,3 --json
     """
-    from ..gradient import symbolic_gradient
-    from ..problem import build_problem
-    from ..report import consoles
-    from ..report_grad import grad_json, grad_latex, print_grad
+    from gradcli.symbolic.gradient import symbolic_gradient
+    from gradcli.problem.core import build_problem
+    from gradcli.report.tables import consoles
+    from gradcli.report.grad import grad_json, grad_latex, print_grad
 
     problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param), dim=dim)
     point = opt.point(at, "--at") if at is not None else None

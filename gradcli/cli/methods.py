@@ -17,7 +17,7 @@ def command(as_json):
     """
     import json
 
-    from ..solvers.registry import REGISTRY
+    from gradcli.solvers.registry import REGISTRY
 
     rows = []
     for s in REGISTRY:
@@ -34,7 +34,7 @@ def command(as_json):
     from rich.table import Table
     from rich.text import Text
 
-    from ..report import consoles
+    from gradcli.report.tables import consoles
 
     table = Table(header_style="bold")
     for col in ("method", "family", "needs", "honours", "aliases", "options / note"):

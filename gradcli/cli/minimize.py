@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import options as opt
+from gradcli.cli import options as opt
 
 
 @click.command("minimize")
@@ -77,24 +77,24 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
       gradcli minimize "100*(y-x**2)**2+(1-x)**2" --x0 -1.2,1 --method auto
       gradcli minimize "x**4 - 3*x**2 + y**2" --bounds x=-3:3 --bounds y=-3:3 --starts 8 --seed 1 -m l-bfgs-b
     """
-    from ..report import consoles, print_results, results_json
-    from ..solve import check_start, compile_problem, method_options as shares_of, solve_one
-    from ..solvers.registry import REGISTRY, normalize, resolve
+    from gradcli.report.tables import consoles, print_results, results_json
+    from gradcli.run.solve import check_start, compile_problem, method_options as shares_of, solve_one
+    from gradcli.solvers.registry import REGISTRY, normalize, resolve
 
     if save_x is not None:                    # --save-x "" is a mistake to report, not an option to ignore
-        from ..output import check_writable
-        from ..save_x import check_format
+        from gradcli.report.output import check_writable
+        from gradcli.report.save_x import check_format
         check_format(save_x)
         check_writable(save_x, force)         # before any work: a lost answer is worse than an early error
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
                              need_x0=starts is None, dim=dim, data=data, var=var)
     if exact and getattr(problem, "blocks", None) is not None:
-        from ..errors import GradcliError
+        from gradcli.errors import GradcliError
         raise GradcliError("--exact solves ∇f = 0 symbolically, for scalar problems only (this is an array problem)")
     notes: list[str] = []
     auto_line = None
     if normalize(method) == "auto":
-        from ..auto import choose
+        from gradcli.run.auto import choose
         choice = choose(problem)
         method = choice.method
         auto_line = choice.line(REGISTRY.get(method).label)
@@ -106,11 +106,11 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         check_start(problem, compiled)       # f(x0) nan or inf: one clear error, not N failed runs
     run = dict(tol=tol, maxiter=maxiter, seed=seed, trace=trace or verbose, verify=verify, keep_best=keep_best)
     if starts is not None:
-        from ..multistart import best_of_starts, sobol_starts
+        from gradcli.run.multistart import best_of_starts, sobol_starts
         points = sobol_starts(problem, starts, seed)
         results = [best_of_starts(problem, s.name, compiled, points, options=shares[s.name], **run) for s in specs]
     else:
-        from .progress import attach
+        from gradcli.cli.progress import attach
         results = []
         for s in specs:
             total = (maxiter or 10_000) if s.family == "gd" else None
@@ -134,8 +134,8 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     out, _ = consoles()
     saved = None
     if save_x is not None and results:
-        from ..report import best_index
-        from ..save_x import write_x
+        from gradcli.report.tables import best_index
+        from gradcli.report.save_x import write_x
         best = best_index(results)
         saved = write_x(save_x, problem, results[best if best is not None else 0], force)
     if as_json:
@@ -143,7 +143,7 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     elif not quiet:
         print_results(out, problem, results, skipped, trace=trace, verbose=verbose, notes=notes)
         if getattr(problem, "blocks", None):
-            from ..save_x import summary_lines
+            from gradcli.report.save_x import summary_lines
             for line in summary_lines(problem, results):
                 out.print(line)
         if saved:
@@ -159,7 +159,7 @@ def _exact_errors(problem, compiled, results, timeout: float) -> list[str]:
     """Each result's distance to the nearest exact minimiser (``extra['exact_error']``); notes for the report."""
     import numpy as np
 
-    from ..stationary import find_stationary
+    from gradcli.checks.stationary import find_stationary
 
     found = find_stationary(problem, objective=compiled, timeout=timeout, numeric_fallback=False)
     if not found.exact:

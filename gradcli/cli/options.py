@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..errors import GradcliError
+from gradcli.errors import GradcliError
 
 
 def numbers(text: str, what: str) -> list[float]:
@@ -111,8 +111,8 @@ def data_options(f):
 def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constraints=(), need_x0: bool = True,
                  dim: int | None = None, data=(), var=()):
     """EXPR or FILE.yaml plus command-line overrides → a validated Problem."""
-    from ..problem_file import is_problem_file
-    from ..problem_file import load_problem as load_file
+    from gradcli.problem.file import is_problem_file
+    from gradcli.problem.file import load_problem as load_file
 
     start = None if x0 is None else point(x0, "--x0")
     arrays = named_items(data, "--data", "X=X.npy")
@@ -123,7 +123,7 @@ def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constrai
         return load_file(arg, x0=start, params=params(param), bounds=bounds_(bounds), constraints=list(constraints),
                          **extra)
     if var or arrays:
-        from ..arrays.problem import build_array_problem
+        from gradcli.arrays.problem import build_array_problem
         if not var:
             raise GradcliError("--data needs sized variables: --var w=784 (one per variable)")
         if bounds or constraints or dim or vars_:
@@ -134,7 +134,7 @@ def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constrai
         if isinstance(start, list) and len(start) == 1:
             start = start[0]
         return build_array_problem(arg, sizes(var), params=params(param), x0=start, data_overrides=arrays)
-    from ..problem import build_problem
+    from gradcli.problem.core import build_problem
 
     if start is None and need_x0:
         raise GradcliError("--x0 is required with an expression: one number per variable, e.g. --x0 -1.2,1")

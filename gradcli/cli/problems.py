@@ -30,7 +30,7 @@ def list_problems(paths, tag, as_json):
     """
     import json
 
-    from ..problem_file import find_files, problem_from_text, read_text
+    from gradcli.problem.file import find_files, problem_from_text, read_text
 
     rows = []
     for path in find_files(paths or ["problems"]):
@@ -41,8 +41,8 @@ def list_problems(paths, tag, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
-    from ..report import consoles
-    from ..report_study import problems_table
+    from gradcli.report.tables import consoles
+    from gradcli.report.study import problems_table
     consoles()[0].print(problems_table(rows))
 
 
@@ -59,11 +59,11 @@ def check_problems(ctx, paths):
       gradcli problems check problems/
       gradcli problems check problems/rosenbrock.yaml
     """
-    from ..errors import GradcliError
-    from ..library_check import check_problem
-    from ..problem_file import find_files
-    from ..report import consoles
-    from ..report_study import check_table
+    from gradcli.errors import GradcliError
+    from gradcli.problem.library_check import check_problem
+    from gradcli.problem.file import find_files
+    from gradcli.report.tables import consoles
+    from gradcli.report.study import check_table
 
     rows = []
     for path in find_files(paths or ["problems"]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import options as opt
+from gradcli.cli import options as opt
 
 
 @click.command("stationary")
@@ -36,12 +36,12 @@ def command(ctx, objective, vars_, param, dim, timeout, bounds, as_json):
     from rich.table import Table
     from rich.text import Text
 
-    from ..report import consoles, num
-    from ..stationary import find_stationary
+    from gradcli.report.tables import consoles, num
+    from gradcli.checks.stationary import find_stationary
 
     problem = opt.load_problem(objective, vars_=vars_, param=param, bounds=bounds, need_x0=False, dim=dim)
     if getattr(problem, "blocks", None) is not None:
-        from ..errors import GradcliError
+        from gradcli.errors import GradcliError
         raise GradcliError("stationary solves ∇f = 0 symbolically, for scalar problems; an array (data) problem "
                            "has no symbolic form to solve: use minimize")
     found = find_stationary(problem, timeout=timeout)

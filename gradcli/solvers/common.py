@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..result import Result, Status, TraceRow
+from gradcli.result import Result, Status, TraceRow
 
 DIVERGENCE_LIMIT = -1e20    # f below this is treated as unbounded below (COBYQA 'converges' to -4.8e30 on x**3)
 

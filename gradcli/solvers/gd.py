@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import GradcliError
-from ..result import Status, TraceRow
-from .common import DIVERGENCE_LIMIT, Settings, finish
-from .gd_directions import Adam, HeavyBall, Nesterov, Steepest
-from .gd_steps import Armijo, BarzilaiBorwein, FixedStep
+from gradcli.errors import GradcliError
+from gradcli.result import Status, TraceRow
+from gradcli.solvers.common import DIVERGENCE_LIMIT, Settings, finish
+from gradcli.solvers.gd_directions import Adam, HeavyBall, Nesterov, Steepest
+from gradcli.solvers.gd_steps import Armijo, BarzilaiBorwein, FixedStep
 
 MAXITER = 10_000   # default budget: first-order methods need many cheap iterations (Rosenbrock: thousands)
 

@@ -10,7 +10,7 @@ import difflib
 import importlib
 from dataclasses import dataclass, field
 
-from ..errors import GradcliError
+from gradcli.errors import GradcliError
 
 
 @dataclass(frozen=True)

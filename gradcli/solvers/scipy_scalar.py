@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .common import Settings, Tracer, error_result, finish, status_from_scipy
+from gradcli.solvers.common import Settings, Tracer, error_result, finish, status_from_scipy
 
 
 def run(spec, objective, x0, settings: Settings):

@@ -122,7 +122,7 @@ class RuntimeECDF:
 
 
 def _feasible(r) -> bool:
-    from .compare import FEASIBILITY_TOL
+    from gradcli.study.compare import FEASIBILITY_TOL
     return r.get("maxcv") is None or r["maxcv"] <= FEASIBILITY_TOL
 
 

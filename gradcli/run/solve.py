@@ -9,23 +9,23 @@ import numpy as np
 
 from typing import TYPE_CHECKING
 
-from .errors import GradcliError, ProblemError
-from .result import Result, Status
-from .solvers.common import Settings
-from .solvers.registry import REGISTRY, SolverSpec, resolve
-from .verdict import FEASIBLE_TOL
+from gradcli.errors import GradcliError, ProblemError
+from gradcli.result import Result, Status
+from gradcli.solvers.common import Settings
+from gradcli.solvers.registry import REGISTRY, SolverSpec, resolve
+from gradcli.checks.verdict import FEASIBLE_TOL
 
 if TYPE_CHECKING:      # compile (SymPy, SymEngine) is imported when a scalar problem is compiled
-    from .compile import Objective
-    from .problem import Problem
+    from gradcli.symbolic.compile import Objective
+    from gradcli.problem.core import Problem
 
 
 def compile_problem(problem: Problem) -> Objective:
     """The objective and the problem's constraints, compiled once for every method and run."""
     if getattr(problem, "blocks", None) is not None:      # an array problem (gradcli/arrays)
-        from .arrays.objective import ArrayObjective
+        from gradcli.arrays.objective import ArrayObjective
         return ArrayObjective(problem)
-    from .compile import Objective, compile_constraint
+    from gradcli.symbolic.compile import Objective, compile_constraint
     objective = Objective(problem.expr, problem.symbols, problem.variables)
     objective.constraints = [compile_constraint(kind, text, g, problem.symbols)
                              for kind, text, g in problem.constraints]
@@ -51,7 +51,7 @@ def method_options(specs: list[SolverSpec], options: dict | None) -> dict[str, d
     given = {k: v for k, v in (options or {}).items() if v is not None}
     unused = [k for k in given if not any(k in s.option_keys for s in specs)]
     if unused:
-        from .errors import GradcliError
+        from gradcli.errors import GradcliError
         takers = sorted({s.name for s in REGISTRY if unused[0] in s.option_keys})
         raise GradcliError(f"--{unused[0]} is an option of {', '.join(takers) or 'no method'}; none of the chosen "
                            f"methods ({', '.join(s.name for s in specs)}) takes it")
@@ -115,14 +115,14 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
                                         **settings))
     result.extra["x0"] = list(problem.starts[start])
     if getattr(problem, "blocks", None) is not None:     # array problem: x by variable, Hessian's origin
-        from .arrays.problem import annotate_result
+        from gradcli.arrays.problem import annotate_result
         annotate_result(result, problem, spec)
     _best_seen(result, watched, objective, keep_best)
     if constrained:
         result.extra["maxcv"] = max_violation(problem, cons, result.x)
     if verify:
-        from .stopping import count_mismatch, measures
-        from .verdict import verify as verify_point
+        from gradcli.checks.stopping import count_mismatch, measures
+        from gradcli.checks.verdict import verify as verify_point
         if result.status is Status.ERROR:
             result.extra["verdict"] = "no result"
         else:

@@ -18,8 +18,8 @@ import logging
 import uuid
 from collections.abc import Iterator
 
-from .compare import Task, failure_record, run_batch
-from .errors import GradcliError
+from gradcli.study.compare import Task, failure_record, run_batch
+from gradcli.errors import GradcliError
 
 INSTALL_HINT = "pip install 'gradcli[distributed]'"
 # Worker housekeeping that wakes often and takes the GIL from the run: Dask's statistical profiler (every

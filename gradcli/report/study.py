@@ -9,7 +9,7 @@ import json
 from rich.table import Table
 from rich.text import Text
 
-from .report import num
+from gradcli.report.tables import num
 
 
 def runs_table(records: list[dict]) -> Table:

@@ -12,7 +12,7 @@ import pickle
 import signal
 from collections.abc import Iterator
 
-from .compare import Task, failure_record, run_task_safe
+from gradcli.study.compare import Task, failure_record, run_task_safe
 
 WORKER_DIED = "worker process died"   # how a failure record made here starts; the CLI names these runs
 
@@ -138,7 +138,7 @@ def worker_death(record: dict) -> str | None:
 def engine_for(jobs: int = 1, scheduler: str | None = None):
     """A function tasks -> iterator of (index, record) for the options given."""
     if scheduler:
-        from .distributed import dask_results
+        from gradcli.study.distributed import dask_results
         return lambda tasks: dask_results(tasks, scheduler)
     if jobs <= 1:
         return serial

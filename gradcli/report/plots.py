@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import GradcliError
-from .output import check_writable, write_atomic
+from gradcli.errors import GradcliError
+from gradcli.report.output import check_writable, write_atomic
 
 
 def _pyplot():

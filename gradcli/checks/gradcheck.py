@@ -24,10 +24,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import sympy as sp
 
-from .compile import Objective
-from .errors import GradcliError
-from .expr import parse
-from .problem import Problem, _vector
+from gradcli.symbolic.compile import Objective
+from gradcli.errors import GradcliError
+from gradcli.expr.parse import parse
+from gradcli.problem.core import Problem, _vector
 
 EPS = float(np.finfo(float).eps)
 RTOL = 1e-5
@@ -257,7 +257,7 @@ def check_gradient(problem: Problem, at, *, gradient: list[str] | None = None, s
     if not (rtol >= 0 and atol >= 0):
         raise GradcliError("--rtol and --atol must be non-negative")
     if getattr(problem, "blocks", None) is not None:       # array problem: its own compiled objective
-        from .solve import compile_problem
+        from gradcli.run.solve import compile_problem
         objective = compile_problem(problem)
         if gradient is not None:
             raise GradcliError("a hand-written gradient (--grad, gradient:) is for scalar problems only")

@@ -38,7 +38,7 @@ def structure(problem) -> dict:
     """The facts the choice rests on (also useful in JSON)."""
     import sympy as sp
 
-    from .codegen import smooth
+    from gradcli.symbolic.codegen import smooth
 
     expr = problem.expr
     terms = sp.Add.make_args(expr)

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ExpressionError, GradcliError, ProblemError
+from gradcli.errors import ExpressionError, GradcliError, ProblemError
 
 MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-number x0
 MAX_YAML_DEPTH = 20            # nesting of lists/mappings: the format needs 3; PyYAML composes recursively
@@ -232,13 +232,13 @@ def _short(v) -> str:
 
 def problem_from_text(pt: ProblemText, **overrides):
     """Build the Problem; ``overrides`` (x0, bounds, constraints, params) come from the command line."""
-    from .arrays.problem import is_array_doc
+    from gradcli.arrays.problem import is_array_doc
 
     d = pt.doc
     if is_array_doc(d):      # data:, define: or sized variables: the array path (gradcli/arrays)
-        from .arrays.load import array_problem_from_text
+        from gradcli.arrays.load import array_problem_from_text
         return array_problem_from_text(pt, **overrides)
-    from .problem import Solution, build_problem
+    from gradcli.problem.core import Solution, build_problem
     sol = d.get("solution")
     params = dict(d.get("parameters") or {})
     params.update(overrides.get("params") or {})
@@ -273,7 +273,7 @@ def problem_from_text(pt: ProblemText, **overrides):
         raise ProblemFileError(pt.path, pt.lines.get(("solution", "x")), "solution.x",
                                f"{len(problem.solution.x)} values for {n} variables")
     for i, text in enumerate(problem.gradient or []):   # read now, so its errors carry FILE:LINE like the rest
-        from .expr import parse
+        from gradcli.expr.parse import parse
         try:
             parse(text, params, what="gradient component")
         except ExpressionError as exc:

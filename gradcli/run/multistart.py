@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from .errors import GradcliError
+from gradcli.errors import GradcliError
 
 
 def sobol_starts(problem, count: int, seed: int | None) -> list[list[float]]:
@@ -38,7 +38,7 @@ def _rank(result) -> tuple:
 
 def best_of_starts(problem, method: str, objective, starts: list[list[float]], **kwargs):
     """Run ``method`` from every start; the best run, with every start summarised in extra['multistart']."""
-    from .solve import solve_one
+    from gradcli.run.solve import solve_one
 
     saved = problem.starts
     problem.starts = starts

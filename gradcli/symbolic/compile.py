@@ -15,8 +15,8 @@ from typing import Callable, Sequence
 import numpy as np
 import sympy as sp
 
-from . import codegen
-from .counts import Counts  # noqa: F401  (re-exported: compile.Counts)
+from gradcli.symbolic import codegen
+from gradcli.compiled.counts import Counts  # noqa: F401  (re-exported: compile.Counts)
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, AttributeError)
 # Derivatives of abs/sign/min/max hold DiracDelta (zero away from the kink; SymPy prints no numeric one, so
@@ -194,7 +194,7 @@ class Objective:
         """A sum of many look-alike terms in many variables: whole-array NumPy (gradcli.terms)."""
         if self.n <= codegen.PYTHON_MAX_ARGS:
             return None
-        from . import terms
+        from gradcli.symbolic import terms
         found = terms.split(expr, self.symbols)
         if found is None:
             return None

@@ -18,7 +18,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import GradcliError
+from gradcli.errors import GradcliError
 
 KEY = "run_key"
 
@@ -76,7 +76,7 @@ class ResultsFile:
 
     def append(self, key: str, record: dict) -> None:
         """One line, on disk before this returns. The record is JSON with nan/inf as null."""
-        from .result import _jsonable
+        from gradcli.result import _jsonable
 
         line = json.dumps({KEY: key, **_jsonable(record)}, allow_nan=False) + "\n"
         self._fh.seek(0, os.SEEK_END)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from typing import TYPE_CHECKING
 
-from .errors import ProblemError
+from gradcli.errors import ProblemError
 
 if TYPE_CHECKING:      # SymPy is imported where a scalar problem is built: array problems never need it
     import sympy as sp
@@ -71,7 +71,7 @@ def build_problem(objective: str, *, variables: list[str] | None = None, params:
     """
     import sympy as sp
 
-    from .expr import natural_key, parse, parse_relation
+    from gradcli.expr.parse import natural_key, parse, parse_relation
 
     parsed = parse(objective, params, dim=dim)
     names = _variables(parsed.names, variables, objective)

@@ -11,9 +11,9 @@ DEFAULT_TOL = 1e-6
 
 def check_problem(path) -> tuple[bool, str]:
     """(ok, detail). f and ∇f finite at every start; f(x*) = f* within tol; a hand gradient equals ours."""
-    from .expr import parse
-    from .problem_file import load_problem
-    from .solve import compile_problem
+    from gradcli.expr.parse import parse
+    from gradcli.problem.file import load_problem
+    from gradcli.run.solve import compile_problem
 
     p = load_problem(path)
     obj = compile_problem(p)
@@ -31,7 +31,7 @@ def check_problem(path) -> tuple[bool, str]:
             return False, f"f(solution.x) = {fx:.10g} but solution.f = {p.solution.f:.10g} (tol {tol:g})"
         notes.append(f"f(x*) = f* = {p.solution.f:.6g} within {tol:g}")
     if p.gradient:
-        from .compile import compile_exprs
+        from gradcli.symbolic.compile import compile_exprs
         hand = compile_exprs(p.symbols, [parse(g, p.params).expr for g in p.gradient])
         for x0 in p.starts:
             x = np.array(x0, dtype=float)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .report import num, vector
+from gradcli.report.tables import num, vector
 
 DETAIL_FAILED_POINTS = 3  # failing random points shown in full; the summary table names the rest
 PRETTY_MAX_OPS = 400    # beyond this a 2-D pretty print is unreadable (and slow): print the one-line form

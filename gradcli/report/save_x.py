@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import GradcliError
-from .output import write_atomic
+from gradcli.errors import GradcliError
+from gradcli.report.output import write_atomic
 
 FORMATS = (".npy", ".json", ".csv")
 

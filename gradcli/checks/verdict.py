@@ -110,9 +110,9 @@ def verify(objective, problem, x) -> Verdict:
     """The verdict at ``x`` for ``problem``; uses only uncounted evaluations of ``objective``."""
     x = np.asarray(x, dtype=float).ravel()
     if getattr(objective, "is_array", False):    # no symbolic Hessian: see gradcli/arrays/verdict.py
-        from .arrays.verdict import verify_array
+        from gradcli.arrays.verdict import verify_array
         return verify_array(objective, problem, x)
-    from .codegen import smooth
+    from gradcli.symbolic.codegen import smooth
     if not np.all(np.isfinite(x)):
         return Verdict(NOT_FINITE, "x is not finite", math.nan)
     f = objective.fun_uncounted(x)
@@ -121,7 +121,7 @@ def verify(objective, problem, x) -> Verdict:
     scale = max(1.0, abs(f))
     maxcv = None
     if problem.bounds is not None or problem.constraints:
-        from .solve import max_violation
+        from gradcli.run.solve import max_violation
         maxcv = max_violation(problem, objective.constraints, x)
         if not maxcv <= FEASIBLE_TOL:
             return Verdict(INFEASIBLE, f"largest violation {maxcv:.2g} > {FEASIBLE_TOL:g}", f, maxcv=maxcv)
@@ -376,7 +376,7 @@ def _nonsmooth(objective, problem, x, f, maxcv) -> Verdict:
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
     r = max(1.0, float(np.max(np.abs(x))))
     margin = 1e-12 * max(1.0, abs(f))
-    from .solve import max_violation
+    from gradcli.run.solve import max_violation
     for t in (1e-3, 1e-2):
         for d in dirs:
             y = x + t * r * d

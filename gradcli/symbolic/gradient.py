@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .compile import Objective
-from .problem import Problem, _vector
+from gradcli.symbolic.compile import Objective
+from gradcli.problem.core import Problem, _vector
 
 SIMPLIFY_MAX_OPS = 150      # count_ops above which simplify is not even tried
 SIMPLIFY_MAX_EXPANSION = 5000   # terms x exponent of the largest power of a sum simplify would expand

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import GradcliError
+from gradcli.errors import GradcliError
 
 
 def check_writable(path: str | Path, force: bool) -> Path:

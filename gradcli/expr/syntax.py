@@ -10,7 +10,7 @@ import ast
 import sys
 import warnings
 
-from .errors import ExpressionError
+from gradcli.errors import ExpressionError
 
 # Limits, named in every error that hits them (see README "Limits").
 MAX_LENGTH = 200_000          # characters: a sum of ~10 000 terms fits, a megabyte does not
@@ -82,3 +82,18 @@ def parse_tree(text: str, what: str = "expression", allowed: str = "") -> tuple[
         sys.setrecursionlimit(old_limit)
     lead = len(source) - len(source.lstrip())
     return tree, [where[min(i + lead, len(where) - 1)] for i in range(len(source) + 1)]
+
+
+_OPS = {ast.BitXor: "^", ast.BitAnd: "&", ast.BitOr: "|", ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@",
+        ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
+
+
+def _describe(node: ast.AST) -> str:
+    kinds = {ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "lambda",
+             ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension", ast.SetComp: "a comprehension",
+             ast.DictComp: "a comprehension", ast.Compare: "a comparison", ast.BoolOp: "and/or",
+             ast.IfExp: "if/else", ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict", ast.Set: "a set",
+             ast.JoinedStr: "a string", ast.NamedExpr: "':='", ast.Starred: "'*'", ast.Await: "await",
+             ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "a slice"}
+    return kinds.get(type(node), type(node).__name__)
+

@@ -15,8 +15,8 @@ import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
-from .problem_file import find_files, parse_text, problem_from_text, read_text
-from .solvers.registry import REGISTRY, resolve
+from gradcli.problem.file import find_files, parse_text, problem_from_text, read_text
+from gradcli.solvers.registry import REGISTRY, resolve
 
 DEFAULT_TOL = 1e-6
 FEASIBILITY_TOL = 1e-6      # a point violating a constraint or bound by more is not a solution
@@ -64,7 +64,7 @@ def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
 
     ``starts`` adds that many generated starting points per problem (gradcli.starts) after the file's own.
     """
-    from .starts import extra_starts
+    from gradcli.problem.starts import extra_starts
 
     tasks: list[Task] = []
     skipped: list[tuple] = []
@@ -73,7 +73,7 @@ def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
         pt = read_text(path)
         problem = problem_from_text(pt)
         if problem.name in names:
-            from .problem_file import ProblemFileError
+            from gradcli.problem.file import ProblemFileError
             raise ProblemFileError(path, pt.lines.get(("name",)), "name",
                                    f"'{problem.name}' is also the name of {names[problem.name]}; names must be unique")
         names[problem.name] = str(path)
@@ -116,7 +116,7 @@ def _compiled(task: Task):
     """The problem and its compiled objective, built once per worker thread and problem text."""
     cache = _cache()
     if task.sha256 not in cache:
-        from .solve import compile_problem
+        from gradcli.run.solve import compile_problem
         problem = problem_from_text(parse_text(task.text, task.path))
         cache[task.sha256] = (problem, compile_problem(problem))
         with _LOCK:
@@ -146,7 +146,7 @@ class _Monitored:
 
     def _tick(self):
         if self._deadline is not None and time.perf_counter() > self._deadline:
-            from .solvers.common import TimeLimit
+            from gradcli.solvers.common import TimeLimit
             raise TimeLimit(f"stopped after --timeout {self._timeout:g} s")
 
     def fun(self, x):
@@ -192,7 +192,7 @@ def run_task(task: Task) -> dict:
 
 
 def _run_task(task: Task) -> dict:
-    from .solve import solve_one
+    from gradcli.run.solve import solve_one
 
     problem, objective = _compiled(task)
     start = task.start
@@ -264,7 +264,7 @@ def run_study(tasks: list[Task], jobs: int = 1, on_result=None, *, scheduler: st
 
     Returns (records, interrupted). Ctrl-C stops cleanly with what has finished.
     """
-    from .engines import engine_for
+    from gradcli.study.engines import engine_for
 
     done = dict(done or {})
     records: dict[int, dict] = {i: done[t.key] for i, t in enumerate(tasks) if t.key in done}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from .verdict import verify
+from gradcli.checks.verdict import verify
 
 
 @dataclass
@@ -104,7 +104,7 @@ def solve_exactly(grads, symbols, timeout: float):
 def find_stationary(problem, objective=None, timeout: float = 5.0, numeric_fallback: bool = True,
                     box: list[tuple[float, float]] | None = None, grid: int = 200) -> Stationary:
     """Every stationary point of ``problem.expr`` (exactly when SymPy can within ``timeout``)."""
-    from .solve import compile_problem
+    from gradcli.run.solve import compile_problem
 
     objective = objective or compile_problem(problem)
     symbols, expr = list(problem.symbols), problem.expr
@@ -137,7 +137,7 @@ def find_stationary(problem, objective=None, timeout: float = 5.0, numeric_fallb
 
 
 def _classify(objective, problem, x, exact: list[str]) -> StationaryPoint:
-    from .problem import Problem
+    from gradcli.problem.core import Problem
 
     bare = Problem(problem.name, problem.objective, problem.expr, problem.variables, problem.symbols)
     v = verify(objective, bare, x)

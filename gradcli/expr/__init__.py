@@ -1,0 +1,1 @@
+"""Safe parsing of user text (expressions, relations) into SymPy, never eval."""

@@ -1,0 +1,1 @@
+"""What to minimize: the Problem types, problem files, validation and starting points."""

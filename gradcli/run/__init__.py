@@ -1,0 +1,1 @@
+"""Running methods on a problem: the orchestrator, auto, multistart."""

@@ -1,0 +1,1 @@
+"""Studies: many problems x many methods (compare), engines, results files, profiles."""

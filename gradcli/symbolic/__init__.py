@@ -1,0 +1,1 @@
+"""Derivatives and numeric code for scalar expressions: SymPy/SymEngine in, counted callables out."""
