@@ -58,7 +58,8 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
       gradcli compare problems/ -m bfgs,nelder-mead --starts 5 --scheduler local:2 --results runs.jsonl \\
           --plot data:data.png --plot ecdf:ecdf.png
     """
-    from gradcli.study.compare import plan, run_study
+    from gradcli.study.compare import plan
+    from gradcli.study.engines import run_study
     from gradcli.study.engines import worker_death
     from gradcli.report.output import check_writable, write_atomic
     from gradcli.study.profiles import performance_profile, summarize

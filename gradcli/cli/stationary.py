@@ -40,7 +40,7 @@ def command(ctx, objective, vars_, param, dim, timeout, bounds, as_json):
     from gradcli.checks.stationary import find_stationary
 
     problem = opt.load_problem(objective, vars_=vars_, param=param, bounds=bounds, need_x0=False, dim=dim)
-    if getattr(problem, "blocks", None) is not None:
+    if not problem.symbolic:
         from gradcli.errors import GradcliError
         raise GradcliError("stationary solves ∇f = 0 symbolically, for scalar problems; an array (data) problem "
                            "has no symbolic form to solve: use minimize")

@@ -9,6 +9,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from gradcli.result import VerdictKind
+
 
 def consoles() -> tuple[Console, Console]:
     """Results to stdout, errors to stderr; no markup, so x[0]**2 or [bold] in user text prints as is."""
@@ -36,12 +38,12 @@ def vector(x: list[float], digits: int = 8, limit: int = 4) -> str:
 
 
 def verified(r) -> bool:
-    return str(r.extra.get("verdict", "")).startswith("minimum")
+    return r.verified
 
 
 def best_index(results) -> int | None:
     """The lowest f among verified minima (when verdicts were computed), else among successes."""
-    checked = any("verdict" in r.extra for r in results)
+    checked = any(r.verdict is not None for r in results)
     ok = [(r.fun, i) for i, r in enumerate(results)
           if (verified(r) if checked else r.success) and math.isfinite(r.fun)]
     return min(ok)[1] if ok else None
@@ -49,7 +51,7 @@ def best_index(results) -> int | None:
 
 def _cells(results) -> list[dict]:
     """Each result's printed fields and style, shared by the table and the narrow layout."""
-    checked = any("verdict" in r.extra for r in results)
+    checked = any(r.verdict is not None for r in results)
     best = best_index(results)
     rows = []
     for i, r in enumerate(results):
@@ -59,7 +61,7 @@ def _cells(results) -> list[dict]:
             "iter": "-" if r.nit is None else str(r.nit), "f": str(r.nfev), "∇f": str(r.njev), "∇²f": str(r.nhev),
             "time": f"{r.time * 1000:.1f} ms" if r.time < 1 else f"{r.time:.2f} s",
             "status": r.status.value + (" (best)" if i == best else ""),
-            "verdict": str(r.extra.get("verdict", "-")) if checked else None,
+            "verdict": (r.verdict.kind.value if r.verdict is not None else "-") if checked else None,
             "style": "bold green" if i == best else ("red" if bad else None)})
     return rows
 
@@ -145,13 +147,13 @@ def trust_lines(r) -> list[str]:
     """What the user must know even without --verbose: a claimed success that is not a verified minimum,
     a better point the solver evaluated but did not return, distance to the exact minimiser, multistart."""
     out = []
-    verdict = r.extra.get("verdict")
-    if verdict is not None and r.success and not verified(r):
-        out.append(f"{r.method}: the solver reports success ({r.status.value}), but gradcli's verdict is {verdict}: "
-                   f"{r.extra.get('verdict_reason', '')}")
-    elif verdict is not None and not verified(r) and verdict != "no result":
-        out.append(f"{r.method}: verdict {verdict}: {r.extra.get('verdict_reason', '')}")
-    best = r.extra.get("best_seen")
+    v = r.verdict
+    if v is not None and r.success and not r.verified:
+        out.append(f"{r.method}: the solver reports success ({r.status.value}), but gradcli's verdict is "
+                   f"{v.kind.value}: {v.reason}")
+    elif v is not None and not r.verified and v.kind is not VerdictKind.NO_RESULT:
+        out.append(f"{r.method}: verdict {v.kind.value}: {v.reason}")
+    best = r.best_seen
     if best:
         if r.extra.get("kept_best"):
             out.append(f"{r.method}: returned f = {num(best['returned_fun'])}; kept the best point it evaluated "
@@ -164,13 +166,13 @@ def trust_lines(r) -> list[str]:
                    f"{vector(r.extra['exact_minimizer'], 10)}")
     if "multistart" in r.extra:
         out.append(f"{r.method}: best of {r.extra['starts_run']} Sobol starts ({r.extra['verified_starts']} reached "
-                   f"a verified minimum), from x0 = {vector(r.extra.get('x0') or [], 4)}")
+                   f"a verified minimum), from x0 = {vector(r.x0 or [], 4)}")
     return out
 
 
 def verbose_lines(r) -> list[str]:
     """--verbose: why it stopped against what, counts measured vs reported, eigenvalues, multipliers."""
-    e = r.extra
+    e = r.as_dict()
     out = [f"{r.method}:"]
     if e.get("verdict"):
         out.append(f"  verdict: {e['verdict']} ({e.get('verdict_reason', '')})")
