@@ -77,7 +77,7 @@ def _bounds(bounds, names) -> dict:
         import numpy as np
         lb = np.broadcast_to(np.asarray(bounds.lb, dtype=float), (len(names),))
         ub = np.broadcast_to(np.asarray(bounds.ub, dtype=float), (len(names),))
-        return {n: (float(a), float(b)) for n, a, b in zip(names, lb, ub)}
+        return {n: _pair((a, b), n) for n, a, b in zip(names, lb, ub)}
     try:
         pairs = [tuple(b) for b in bounds]
     except TypeError:
@@ -88,11 +88,12 @@ def _bounds(bounds, names) -> dict:
     return {n: _pair(p, n) for n, p in zip(names, pairs)}
 
 
-def _pair(p, name) -> tuple[float, float]:
+def _pair(p, name) -> tuple:
+    """(lo, hi) with None for an open side (±inf from SciPy's Bounds means the same)."""
     try:
         lo, hi = p
-        lo = -math.inf if lo is None else float(lo)
-        hi = math.inf if hi is None else float(hi)
+        lo = None if lo is None or float(lo) == -math.inf else float(lo)
+        hi = None if hi is None or float(hi) == math.inf else float(hi)
     except (TypeError, ValueError):
         raise GradcliError(f"bounds for {name}: give (lo, hi) with numbers or None, got {p!r}") from None
     return lo, hi
