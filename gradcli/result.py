@@ -66,6 +66,8 @@ class VerdictKind(str, enum.Enum):
     NOT_STATIONARY = "not stationary"
     INFEASIBLE = "infeasible"
     NOT_FINITE = "not finite"
+    MAXIMUM_DEGENERATE = "maximum (degenerate)"
+    NONSMOOTH_MAX = "maximum (non-smooth, sampled)"
     NOT_VERIFIED = "not verified (no Hessian)"
     """Stationary, but the curvature could not be established (array problems)."""
     NO_RESULT = "no result"
@@ -75,8 +77,22 @@ class VerdictKind(str, enum.Enum):
     def is_minimum(self) -> bool:
         return self in (VerdictKind.MINIMUM, VerdictKind.DEGENERATE, VerdictKind.NONSMOOTH_MIN)
 
+    @property
+    def is_maximum(self) -> bool:
+        return self in (VerdictKind.MAXIMUM, VerdictKind.MAXIMUM_DEGENERATE, VerdictKind.NONSMOOTH_MAX)
+
+    def mirrored(self) -> VerdictKind:
+        """The kind of the same point for −f (maximize solves min −f and reports f)."""
+        return _MIRROR.get(self, self)
+
     def __str__(self) -> str:
         return self.value
+
+
+_MIRROR = {VerdictKind.MINIMUM: VerdictKind.MAXIMUM, VerdictKind.MAXIMUM: VerdictKind.MINIMUM,
+           VerdictKind.DEGENERATE: VerdictKind.MAXIMUM_DEGENERATE,
+           VerdictKind.MAXIMUM_DEGENERATE: VerdictKind.DEGENERATE,
+           VerdictKind.NONSMOOTH_MIN: VerdictKind.NONSMOOTH_MAX, VerdictKind.NONSMOOTH_MAX: VerdictKind.NONSMOOTH_MIN}
 
 
 @dataclass
@@ -178,6 +194,7 @@ class Result:
     x0: list[float] | None = field(default=None, repr=False)
     best_seen: dict | None = field(default=None, repr=False)  # a better point the method evaluated but did not return
     maxcv: float | None = None                  # largest bound/constraint violation at x (constrained problems)
+    sense: str = "min"                          # "max": maximize's result, f and the verdict are of f itself
 
     def __post_init__(self):
         self.x = np.array(self.x, dtype=float).ravel()
@@ -188,8 +205,11 @@ class Result:
 
     @property
     def verified(self) -> bool:
-        """A verdict was computed and says minimum (of any kind)."""
-        return self.verdict is not None and self.verdict.is_minimum
+        """A verdict was computed and says what was asked for: a minimum (a maximum for maximize)."""
+        if self.verdict is None:
+            return False
+        kind = VerdictKind(self.verdict.kind)
+        return kind.is_maximum if self.sense == "max" else kind.is_minimum
 
     def __repr__(self) -> str:
         verdict = f", verdict={self.verdict.kind.value!r}" if self.verdict is not None else ""

@@ -14,6 +14,7 @@ from gradcli import __version__
 
 COMMANDS = {
     "minimize": ("gradcli.cli.minimize", "Minimize an expression or a problem file with one or many methods."),
+    "maximize": ("gradcli.cli.maximize", "Maximize an expression or a problem file (the mirror of minimize)."),
     "methods": ("gradcli.cli.methods", "List every method: family, what it needs, aliases, options."),
     "compare": ("gradcli.cli.compare", "Run many methods on many problem files and compare them."),
     "problems": ("gradcli.cli.problems", "List and check problem files."),

@@ -48,10 +48,11 @@ from gradcli.cli import options as opt
               "(array problems; default: on a terminal, for runs longer than a second).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable records on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells (0: a method succeeded).")
+@click.option("--sense", type=click.Choice(["min", "max"]), default="min", hidden=True)
 @click.pass_context
 def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, tol, maxiter, seed, trace, verify,
             keep_best, verbose, exact, exact_timeout, starts, data, var, save_x, force, progress, as_json, quiet,
-            **method_options):
+            sense, **method_options):
     """Minimize EXPR (or the problem in FILE.yaml) from X0 with one, several or all methods.
 
     EXPR uses + - * / ** (or ^), parentheses, numbers, variables and the functions exp log ln sqrt sin cos
@@ -87,6 +88,14 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         check_writable(save_x, force)         # before any work: a lost answer is worse than an early error
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
                                need_x0=starts is None, dim=dim, data=data, var=var)
+    if sense == "max":
+        from gradcli.run.maximize import negated
+        if exact:
+            from gradcli.errors import GradcliError
+            raise GradcliError("--exact is for minimize; use `gradcli stationary` to list every stationary point")
+        shown, problem = problem, negated(problem)
+    else:
+        shown = problem
     if exact and not problem.symbolic:
         from gradcli.errors import GradcliError
         raise GradcliError("--exact solves ∇f = 0 symbolically, for scalar problems only (this is an array problem)")
@@ -100,6 +109,9 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
                        progress=watch, tol=tol, maxiter=maxiter, trace=trace or verbose, verify=verify,
                        keep_best=keep_best)
     results, skipped, notes = done.results, done.skipped, list(done.notes)
+    if sense == "max":
+        from gradcli.run.maximize import mirror
+        results = [mirror(r) for r in results]
     if verbose:
         notes.append(compiled.backend_summary())
     if exact:
@@ -117,7 +129,7 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     if as_json:
         click.echo(results_json(results, with_trace=trace))
     elif not quiet:
-        print_results(out, problem, results, skipped, trace=trace, verbose=verbose, notes=notes)
+        print_results(out, shown, results, skipped, trace=trace, verbose=verbose, notes=notes)
         if not problem.symbolic:
             from gradcli.report.save_x import summary_lines
             for line in summary_lines(problem, results):

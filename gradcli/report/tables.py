@@ -44,7 +44,7 @@ def verified(r) -> bool:
 def best_index(results) -> int | None:
     """The lowest f among verified minima (when verdicts were computed), else among successes."""
     checked = any(r.verdict is not None for r in results)
-    ok = [(r.fun, i) for i, r in enumerate(results)
+    ok = [(r.fun if r.sense == "min" else -r.fun, i) for i, r in enumerate(results)
           if (verified(r) if checked else r.success) and math.isfinite(r.fun)]
     return min(ok)[1] if ok else None
 
@@ -121,7 +121,8 @@ def trace_table(result) -> Table:
 def print_results(console: Console, problem, results, skipped, trace: bool = False, verbose: bool = False,
                   notes: list[str] | None = None) -> None:
     label = problem.name if problem.name != "expression" else problem.objective
-    title = f"minimize {label}  ({problem.n} variable{'s' if problem.n != 1 else ''}: " \
+    verb = "maximize" if results and results[0].sense == "max" else "minimize"
+    title = f"{verb} {label}  ({problem.n} variable{'s' if problem.n != 1 else ''}: " \
             f"{', '.join(problem.variables[:6])}{', …' if problem.n > 6 else ''})"
     if trace:
         for r in results:
