@@ -181,3 +181,13 @@ def test_a_crashed_run_keeps_the_method_label_so_profiles_keep_the_problem(tmp_p
     assert records[0]["status"] == "error"
     prof = performance_profile(records)
     assert set(prof.methods) == {"BFGS", "L-BFGS-B"} and prof.problems == 1
+
+
+def test_starts_without_bounds_begin_at_x0_and_spread_around_it():
+    """--starts used to require finite bounds, which BFGS and the trust-region methods refuse."""
+    p = build_problem("100*(y-x**2)**2+(1-x)**2", x0=[-1.2, 1])
+    done = run(p, "bfgs", starts=4, seed=0)
+    [r] = done.results
+    starts = [s["x0"] for s in r.extra["multistart"]]
+    assert starts[0] == [-1.2, 1.0] and len({tuple(s) for s in starts}) == 4
+    assert r.verified and r.fun < 1e-10

@@ -38,7 +38,8 @@ from gradcli.cli import options as opt
 @click.option("--exact-timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="Seconds allowed for the exact solve of --exact.")
 @click.option("--starts", type=click.IntRange(min=1), default=None,
-              help="Multistart: N starting points from a scrambled Sobol sequence inside --bounds (required, finite); "
+              help="Multistart: N starting points, a scrambled Sobol sequence inside --bounds when all are finite, else "
+                   "--x0 and N-1 points drawn around it; "
                    "the best verified minimum is kept, every start is listed in --json. --seed sets the sequence.")
 @opt.data_options
 @click.option("--save-x", "save_x", metavar="FILE", help="Write the best x* to FILE: .npy, .json (by variable name) "

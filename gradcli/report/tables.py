@@ -166,7 +166,7 @@ def trust_lines(r) -> list[str]:
         out.append(f"{r.method}: ‖x* − x_exact‖∞ = {num(r.extra['exact_error'], 3)} from the exact minimiser "
                    f"{vector(r.extra['exact_minimizer'], 10)}")
     if "multistart" in r.extra:
-        out.append(f"{r.method}: best of {r.extra['starts_run']} Sobol starts ({r.extra['verified_starts']} reached "
+        out.append(f"{r.method}: best of {r.extra['starts_run']} starts ({r.extra['verified_starts']} reached "
                    f"a verified minimum), from x0 = {vector(r.x0 or [], 4)}")
     return out
 
