@@ -53,7 +53,9 @@ def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
         exprs = [sp.sympify(e) for e in exprs]
         exprs = [e.xreplace({sp.Symbol(s.name): s for s in symbols}) for e in exprs]
     from scipy.special import erf
-    renamed = [sp.sympify(e).xreplace(dict(zip(symbols, args))) for e in exprs]
+    by_name = {s.name: a for s, a in zip(symbols, args)}      # match by name: assumptions may differ
+    renamed = [sp.sympify(e) for e in exprs]
+    renamed = [e.xreplace({s: by_name[s.name] for s in e.free_symbols if s.name in by_name}) for e in renamed]
     return sp.lambdify(args, renamed, modules=[{"erf": erf}, "numpy"], cse=True)
 
 

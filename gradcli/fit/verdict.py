@@ -21,6 +21,7 @@ from gradcli.fit.stats import rank_of, scaled_svd
 STATIONARY_COS = 1e-6          # |Jⱼᵀr| ≤ this·‖Jⱼ‖·‖r‖ (RSS within ~1e-12 relative of its minimum along Jⱼ)
 NOISE = 100 * np.finfo(float).eps
 CURVATURE_TOL = 1e-10          # λ_min/λ_max of the scaled Hessian below this: flat; below its negative: saddle
+ACTIVE_TOL = 1e-8             # a parameter this close (relative) to a bound, pushed outwards, is on it
 NULL_SHARE = 0.1               # a parameter is named non-identifiable when its null-vector share is ≥ this
 
 
@@ -67,7 +68,8 @@ def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale:
     g = J.T @ (rho1 * r)
     lo = np.full(model.p, -np.inf) if lower is None else np.asarray(lower, dtype=float)
     hi = np.full(model.p, np.inf) if upper is None else np.asarray(upper, dtype=float)
-    active = ((p <= lo) & (g > 0)) | ((p >= hi) & (g < 0))
+    near = ACTIVE_TOL * np.maximum(1.0, np.abs(p))     # trf stays strictly inside: 'on the bound' within this
+    active = ((p - lo <= near) & (g > 0)) | ((hi - p <= near) & (g < 0))
     names = model.params
     active_names = [names[j] for j in np.flatnonzero(active)]
     w = np.sqrt(rho1)
