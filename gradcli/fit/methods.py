@@ -2,8 +2,9 @@
 (lstsq, bvls, nnls), and minimize-style methods over the RSS. Evaluations are counted here, by us.
 
 Default tolerances are xtol = ftol = gtol = 1e-15 (SciPy's are 1e-8): measured on NIST StRD Thurber from
-start 1, trf stops with 7.4 correct digits at 1e-8 and 10.9 at 1e-15, for 56 residual evaluations
-instead of 24. A fit is cheap next to a wrong sixth digit.
+start 1, trf stops with 7.4 correct digits at 1e-8 and 10.9 at 1e-15 (56 residual evaluations instead of
+24); lm with 7.6 and 10.1. A fit is cheap next to a wrong sixth digit. auto picks lm (as curve_fit does
+without bounds; the fastest here) unless bounds or a robust loss need trf.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ def plan(method_text: str, model, s: Settings) -> tuple[list[tuple[str, str]], l
         if model.linear and s.loss == "linear":
             m = "bvls" if s.bounded else "lstsq"
             return [(m, m)], [], f"auto: the model is linear in its parameters, solved exactly by {m}"
-        return [("trf", "trf")], [], "auto: trf (SciPy least_squares, exact Jacobian)"
+        if not s.bounded and s.loss == "linear":
+            return [("lm", "lm")], [], "auto: lm (MINPACK Levenberg–Marquardt via least_squares, exact Jacobian)"
+        return [("trf", "trf")], [], "auto: trf (SciPy least_squares, exact Jacobian; bounds or a robust loss)"
     if len(asked) == 1 and canonical(asked[0]) == "all":
         names = (("lstsq",) if model.linear else ()) + ALL_NONLINEAR
         runs, skipped = [], []

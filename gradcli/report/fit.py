@@ -66,14 +66,15 @@ def fit_json(model, results, skipped, settings, absolute_sigma, sigma, notes=(),
 
 def comparison_table(results, best) -> Table:
     t = Table(title=Text("methods compared"), header_style="bold")
-    for name, just in (("method", "left"), ("RSS", "right"), ("r evals", "right"), ("J evals", "right"),
-                       ("time", "right"), ("status", "left"), ("verdict", "left")):
-        t.add_column(name, justify=just, overflow="fold", no_wrap=name == "RSS")
+    for name, just in (("method", "left"), ("RSS", "right"), ("r", "right"), ("J", "right"),
+                       ("time", "right"), ("stopped by", "left"), ("verdict", "left")):
+        t.add_column(name, justify=just, overflow="fold", no_wrap=name in ("RSS", "time"))
     for i, res in enumerate(results):
         r = res.run
         style = "bold green" if i == best else (None if res.verdict.verified else "red")
+        stop = r.status.replace("converged (", "").rstrip(")").replace(", ", "+")
         t.add_row(Text(r.label), Text(num(res.stats.rss, 11)), Text(str(r.nfev)), Text(str(r.njev)),
-                  Text(_time(r.time)), Text(r.status + (" (best)" if i == best else "")), Text(res.verdict.kind),
+                  Text(_time(r.time)), Text(stop), Text(res.verdict.kind + (" (best)" if i == best else "")),
                   style=style)
     return t
 
@@ -146,6 +147,7 @@ def print_fit(out, model, results, skipped, settings, sigma, absolute_sigma=Fals
         out.print(Text(n))
     if len(results) > 1 or skipped:
         out.print(comparison_table(results, best))
+        out.print(Text("r, J: residual and Jacobian evaluations, counted by us"))
         for m, why in skipped:
             out.print(Text(f"skipped {m}: {why}"))
     shown = best if best is not None else 0
