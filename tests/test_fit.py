@@ -155,6 +155,11 @@ def test_jacobian_matches_central_differences(tmp_path):
         assert np.allclose(J[:, k], fd, rtol=1e-6, atol=1e-8)
     assert not m.linear
     assert build_model("a + b*exp(x) + c*sin(x)", read_table(str(data))).linear
+    kinked = build_model("a*abs(x - b) + c*max(x, d)", read_table(str(data)))      # the SymPy path
+    p = np.array([1.5, 1.234, 0.7, 2.345])                                         # no row on a kink
+    fd = np.column_stack([(kinked.residuals(p + e) - kinked.residuals(p - e)) / 2e-7 for e in np.eye(4) * 1e-7])
+    assert np.allclose(kinked.jacobian(p), fd, rtol=1e-6, atol=1e-6)
+    assert kinked.hessian_sum(p, np.ones(50)).shape == (4, 4)
 
 
 def test_several_predictors_and_response_expression(tmp_path):

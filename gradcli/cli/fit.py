@@ -21,7 +21,8 @@ LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 @click.option("--method", "-m", default="auto", show_default=True, metavar="NAME[,NAME...]|auto|all",
               help="trf, dogbox, lm (SciPy least_squares, exact Jacobian); lstsq, bvls, nnls (linear models, "
                    "exact); bfgs, l-bfgs-b, cg, tnc, slsqp, nelder-mead, powell (minimize over the RSS); aliases "
-                   "curve_fit, leastsq (lm), least_squares (trf). auto: lstsq for a linear model, else lm (trf with bounds or --loss).")
+                   "curve_fit, leastsq (lm), least_squares (trf). auto: lstsq for a linear model, else lm "
+                   "(trf with bounds or --loss).")
 @click.option("--sigma", default=None, metavar="COLUMN|VALUE",
               help="Uncertainty of each y (a column or one number): residuals become (f − y)/σ.")
 @click.option("--absolute-sigma", is_flag=True,

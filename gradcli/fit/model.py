@@ -164,10 +164,14 @@ class FitModel:
     def hessian_sum(self, p, c: np.ndarray) -> np.ndarray:
         """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict."""
         if self._hess is None:
-            import symengine as se
-            syms = [se.Symbol(s) for s in self.params]
-            grad = self._grad_se or codegen.gradient(se.sympify(self.expr), syms)
-            entries = codegen.hessian(grad, syms)
+            if self._grad_se is not None:
+                import symengine as se
+                syms = [se.Symbol(s) for s in self.params]
+                entries = codegen.hessian(self._grad_se, syms)
+            else:           # abs/sign/min/max: SymPy differentiates them, SymEngine cannot
+                own = {s.name: s for s in self.expr.free_symbols}
+                syms = [own[s] for s in self.params]
+                entries = codegen.hessian(codegen.gradient(self.expr, syms), syms)
             keys = list(entries)
             fn = _compile(self._symbols(), list(entries.values())) if keys else None
             self._hess = (keys, fn)
@@ -241,9 +245,10 @@ def build_model(text: str, table: Table, y_text: str | None = None, sigma: str |
     if expr_se is not None:
         grad = codegen.gradient(expr_se, [se.Symbol(s) for s in params])
         linear = not any(g.free_symbols & {se.Symbol(s) for s in params} for g in grad)
-    else:
-        grad = codegen.gradient(parsed.expr, [sp.Symbol(s) for s in params])
-        linear = not any(g.free_symbols & {sp.Symbol(s) for s in params} for g in grad)
+    else:       # SymPy's own symbols (the parser's carry real=True: a fresh Symbol('b') would not match)
+        own = {s.name: s for s in parsed.expr.free_symbols}
+        grad = codegen.gradient(parsed.expr, [own[s] for s in params])
+        linear = not any(g.free_symbols & {own[s] for s in params} for g in grad)
     f = _compile(symbols, [expr_se if expr_se is not None else parsed.expr])
     j = _compile(symbols, grad)
     x = tuple(table.columns[s] for s in predictors)
