@@ -34,6 +34,22 @@ def _namespace() -> dict:
     return ns
 
 
+def _kinks() -> dict:
+    """What the SymPy path needs beyond NumPy: whole-array max/min/Heaviside, DiracDelta as 0 (the second
+    derivative of abs away from its kink), erf from SciPy."""
+    from scipy.special import erf
+
+    return {"erf": erf, "DiracDelta": lambda *a: 0.0, "Heaviside": lambda v, h0=0.5: np.heaviside(v, h0),
+            "_vmax": lambda *a: _fold(np.maximum, a), "_vmin": lambda *a: _fold(np.minimum, a)}
+
+
+def _fold(op, args):
+    out = args[0]
+    for a in args[1:]:
+        out = op(out, a)
+    return out
+
+
 MAX_POWER = 16      # integer powers up to this are multiplied out
 
 
@@ -98,11 +114,12 @@ def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
             pass
         exprs = [sp.sympify(e) for e in exprs]
         exprs = [e.xreplace({sp.Symbol(s.name): s for s in symbols}) for e in exprs]
-    from scipy.special import erf
     by_name = {s.name: a for s, a in zip(symbols, args)}      # match by name: assumptions may differ
     renamed = [sp.sympify(e) for e in exprs]
     renamed = [e.xreplace({s: by_name[s.name] for s in e.free_symbols if s.name in by_name}) for e in renamed]
-    return sp.lambdify(args, renamed, modules=[{"erf": erf}, "numpy"], cse=True)
+    vmax, vmin = sp.Function("_vmax"), sp.Function("_vmin")     # NumPy's printer would stack ragged tuples
+    renamed = [e.replace(sp.Max, vmax).replace(sp.Min, vmin) for e in renamed]
+    return sp.lambdify(args, renamed, modules=[_kinks(), "numpy"], cse=True)
 
 
 @dataclass
