@@ -21,6 +21,7 @@ COMMANDS = {
     "grad": ("gradcli.cli.grad", "Print the symbolic gradient (and Hessian) of an expression, and its values."),
     "stationary": ("gradcli.cli.stationary", "Solve ∇f = 0 exactly where possible and classify each stationary point."),
     "checkgrad": ("gradcli.cli.checkgrad", "Check a gradient against finite differences, component by component."),
+    "fit": ("gradcli.cli.fit", "Fit a model to data by least squares: exact Jacobian, standard errors, verdict."),
 }
 
 
