@@ -119,12 +119,13 @@ def _numeric(eqs, a: float, b: float, tol: float) -> AllRoots:
         if r is not None:
             candidates.append(r)
     d_ok = np.isfinite(d)
-    for i in np.flatnonzero(ok[:-1] & ok[1:] & (v[:-1] * v[1:] > 0) & d_ok[:-1] & d_ok[1:] & (d[:-1] * d[1:] < 0)):
+    same = ok[:-1] & ok[1:] & (v[:-1] * v[1:] >= 0) & ((v[:-1] != 0) | (v[1:] != 0))
+    for i in np.flatnonzero(same & d_ok[:-1] & d_ok[1:] & (d[:-1] * d[1:] < 0)):
         c = _brentq(eqs.d1, t[i], t[i + 1])
         if c is None:
             continue
-        fc = eqs.f(c)
-        if fc * v[i] < 0:            # two roots in one cell, on both sides of the extremum
+        fc, ref = eqs.f(c), (v[i] if v[i] != 0 else v[i + 1])
+        if fc * ref < 0:             # two roots in one cell, on both sides of the extremum
             candidates += [r for r in (_brentq(eqs.f, t[i], c), _brentq(eqs.f, c, t[i + 1])) if r is not None]
         elif verified(judge(eqs, [c], tol).kind):
             candidates.append(c)     # f touches zero: an even-multiplicity root
