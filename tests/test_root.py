@@ -205,3 +205,17 @@ def test_real_subprocess():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "sign" in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_plot_writes_a_png_and_never_overwrites(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "roots.png"
+    r = run("x**3 - 2*x - 5", "--bracket", "2:3", "--x0", "2", "--method", "brentq,newton", "--plot", str(path))
+    assert r.exit_code == 0 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    before = path.read_bytes()
+    r = CliRunner().invoke(cli, ["root", "sin(x)", "--bracket", "1:20", "--all", "--plot", str(path)])
+    assert r.exit_code == 2 and "--force" in r.stderr and path.read_bytes() == before
+    r = run("sin(x)", "--bracket", "1:20", "--all", "--plot", str(path), "--force")
+    assert r.exit_code == 0 and path.read_bytes() != before
+    r = CliRunner().invoke(cli, ["root", "x*y - 1; x - y", "--x0", "1,2", "--plot", str(tmp_path / "b.png")])
+    assert r.exit_code == 2 and "one equation" in r.stderr and not (tmp_path / "b.png").exists()

@@ -27,11 +27,14 @@ from gradcli.cli import options as opt
 @click.option("--maxiter", type=click.IntRange(min=1), default=None, help="Iteration limit (SciPy's default if unset).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="--all: seconds for SymPy's exact roots of a polynomial (a child process, killed at the limit).")
+@click.option("--plot", "plot", metavar="FILE.png", help="One equation: draw f, the roots, and the points each method "
+                                                        "evaluated (needs matplotlib).")
+@click.option("--force", is_flag=True, help="Overwrite the --plot file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs (or, with --all, the roots) as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Every verdict's reason, the derivatives given, SciPy's counts.")
 @click.pass_context
 def command(ctx, equations, vars_, param, dim, bracket, x0, x1, method, fixed, every, tol, maxiter, timeout,
-            as_json, verbose):
+            plot, force, as_json, verbose):
     """Solve F(x) = 0: one equation, or a system written 'F1; F2; ...' (each expression = 0).
 
     Exact derivatives (f′, f″, the Jacobian) come from SymPy; every evaluation is counted by gradcli, beside
@@ -45,6 +48,7 @@ def command(ctx, equations, vars_, param, dim, bracket, x0, x1, method, fixed, e
       gradcli root "x**2 + y**2 - 4; x*y - 1" --x0 2,0.5 --method hybr,lm,broyden1
       gradcli root --fixed-point "cos(x)" --x0 1
       gradcli root "sin(x)" --bracket 1:20 --all
+      gradcli root "x**3 - 2*x - 5" --bracket 2:3 --x0 2 --method all --plot roots.png
     """
     from gradcli.errors import GradcliError
     from gradcli.problem.core import _vector
@@ -57,6 +61,9 @@ def command(ctx, equations, vars_, param, dim, bracket, x0, x1, method, fixed, e
     span = _bracket(bracket) if bracket is not None else None
     start = None if x0 is None else _vector(opt.point(x0, "--x0"), eqs.variables, "--x0")
     out, _ = consoles()
+    if plot is not None:
+        from gradcli.report.root_plot import check_plot
+        check_plot(eqs, plot, force)
     if every:
         if not eqs.scalar or fixed or span is None or method is not None:
             raise GradcliError("--all finds every root of one equation in one unknown inside --bracket A:B; "
@@ -67,6 +74,9 @@ def command(ctx, equations, vars_, param, dim, bracket, x0, x1, method, fixed, e
 
         check_bracket_range(*span)
         found = find_all(eqs, *span, tolerance(eqs, None, tol, span), timeout)
+        if plot is not None:
+            from gradcli.report.root_plot import plot_equation
+            plot_equation(eqs, plot, force, bracket=span, roots=[r.x for r in found.roots])
         if as_json:
             click.echo(report.all_json(eqs, found, span))
         else:
@@ -78,6 +88,9 @@ def command(ctx, equations, vars_, param, dim, bracket, x0, x1, method, fixed, e
     specs = runner.resolve(method, eqs, span, start)
     runner.check(specs, eqs, span, start)
     tol_abs, runs = runner.run(specs, eqs, span, start, tol, maxiter, x1)
+    if plot is not None:
+        from gradcli.report.root_plot import plot_equation
+        plot_equation(eqs, plot, force, bracket=span, runs=runs)
     if as_json:
         click.echo(report.runs_json(eqs, runs, tol_abs))
     else:
