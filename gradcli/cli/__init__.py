@@ -20,6 +20,7 @@ COMMANDS = {
     "problems": ("gradcli.cli.problems", "List and check problem files."),
     "grad": ("gradcli.cli.grad", "Print the symbolic gradient (and Hessian) of an expression, and its values."),
     "stationary": ("gradcli.cli.stationary", "Solve ∇f = 0 exactly where possible and classify each stationary point."),
+    "root": ("gradcli.cli.root", "Roots of one equation or a system (exact derivatives, counted, verified)."),
     "checkgrad": ("gradcli.cli.checkgrad", "Check a gradient against finite differences, component by component."),
     "fit": ("gradcli.cli.fit", "Fit a model to data by least squares: exact Jacobian, standard errors, verdict."),
 }
