@@ -116,7 +116,7 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
     if not history:                    # recorded for the results file only: reports are as without --results
         records = [{k: v for k, v in r.items() if k not in ("history", "f0")} for r in records]
     if not quiet:
-        out.print(runs_table(records))
+        out.print(runs_table(records, out.width))
     for line in skipped_lines(skipped):     # even with --quiet: the summary and profiles count these
         out.print(line, style="dim", soft_wrap=True)
     out.print(summary_table(summarize(records, skipped)))

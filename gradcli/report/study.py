@@ -6,26 +6,39 @@ import csv
 import io
 import json
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from gradcli.report.tables import num
 
 
-def runs_table(records: list[dict]) -> Table:
+def runs_table(records: list[dict], width: int = 132) -> Table:
     """One row per run. "solved" is f − f* against the file's f*; "verdict" is what our derivatives say
-    the returned point is (a minimum, a saddle point, ...): different facts, so both are shown."""
-    t = Table(title="runs", header_style="bold")
-    for col, just in (("problem", "left"), ("start", "right"), ("method", "left"), ("solved", "left"),
-                      ("verdict", "left"), ("f", "right"), ("f − f*", "right"), ("f evals", "right"),
-                      ("∇f evals", "right"), ("time", "right"), ("status", "left")):
-        t.add_column(col, justify=just, overflow="fold")
+    the returned point is (a minimum, a saddle point, ...): different facts, so both are shown.
+    Below 120 columns the evaluation counts share a column (f/∇f), start shows only when there are several
+    and each run's time is left to the files (the title says so)."""
+    wide = width >= 120
+    starts = wide or any(r["start"] != 0 for r in records)
+    t = Table(title="runs" if wide else "runs (each run's time: --json / --csv; per method: the summary)",
+              header_style="bold", **({} if wide else {"box": box.SIMPLE_HEAD, "pad_edge": False,
+                                                       "collapse_padding": True}))
+    cols = [("problem", "left"), ("start", "right"), ("method", "left"), ("solved", "left"), ("verdict", "left"),
+            ("f", "right"), ("f − f*", "right")]
+    cols += [("f evals", "right"), ("∇f evals", "right"), ("time", "right")] if wide else [("f/∇f", "right")]
+    cols += [("status", "left")]
+    for col, just in cols:
+        if col != "start" or starts:       # numbers never wrap; words fold, but keep "minimum" whole
+            t.add_column(col, justify=just, overflow="fold", no_wrap=just == "right" or col == "solved",
+                         min_width=9 if col in ("verdict", "status") else None)
     for r in records:
         solved = {True: "yes", False: "NO", None: "?"}[r.get("solved")]
         gap = None if r.get("f_star") is None or r["fun"] is None else r["fun"] - r["f_star"]
-        t.add_row(Text(r["problem"]), str(r["start"]), Text(r["method"]), solved, Text(str(r.get("verdict") or "-")),
-                  num(r["fun"], 8), num(gap, 2), str(r["nfev"]), str(r["njev"]), f"{r['time']:.3f} s",
-                  Text(r["status"]), style=None if r.get("solved") is not False else "red")
+        evals = [str(r["nfev"]), str(r["njev"]), f"{r['time']:.3f} s"] if wide else [f"{r['nfev']}/{r['njev']}"]
+        t.add_row(Text(r["problem"]), *([str(r["start"])] if starts else []), Text(r["method"]), solved,
+                  Text(str(r.get("verdict") or "-")), num(r["fun"], 8 if wide else 5), num(gap, 2), *evals,
+                  Text(r["status"]),
+                  style=None if r.get("solved") is not False else "red")
     return t
 
 
