@@ -205,6 +205,10 @@ def _validate(doc: dict, path: Path, lines: dict) -> None:
         msg = f"{err.instance!r} is not a variable name: letters, digits and _, starting with a letter"
     elif err.validator == "pattern" and where == ("name",):
         msg = f"{err.instance!r} may use only lower-case letters, digits, _ and -"
+    elif where[:1] == ("bounds",) and len(where) == 2 and isinstance(err.instance, str) and ":" in err.instance:
+        lo, _, hi = err.instance.partition(":")
+        msg = (f"{_short(err.instance)} is not a list: write [{lo.strip() or 'null'}, {hi.strip() or 'null'}] "
+               "(LO:HI is the --bounds spelling on the command line)")
     elif err.validator in ("type", "oneOf"):
         msg = f"{_short(err.instance)} is not {_expected(err.schema)}"
     raise ProblemFileError(path, lines.get(where), field, msg)

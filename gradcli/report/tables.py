@@ -132,6 +132,9 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
         console.print(Text(note))
     console.print(fitted_results(console, results, title))
     console.print(Text("f, ∇f, ∇²f: evaluations counted by gradcli; ‖∇f‖∞ at x* from the exact gradient", style="dim"))
+    if best_index(results) is not None:
+        among = "our verdict calls a minimum" if any("verdict" in r.extra for r in results) else "that converged"
+        console.print(Text(f"(best): the lowest f(x*) among the runs {among}", style="dim"))
     for r in results:
         if not r.success:
             console.print(Text(f"{r.method}: {r.status.value}: {' '.join(r.message.split())}", style="red"))

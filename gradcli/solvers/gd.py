@@ -175,7 +175,8 @@ def configure(name: str, options: dict, tol: float | None = None) -> dict:
         raise GradcliError(f"--step must be fixed, armijo or bb, not {cfg['step']!r}")
     for key in ("lr", "eps", "gtol"):
         if cfg.get(key) is not None and not cfg[key] > 0:
-            raise GradcliError(f"--{key} must be positive, got {cfg[key]}")
+            flag = "tol" if key == "gtol" and options.get("gtol") is None else key   # the flag the user typed
+            raise GradcliError(f"--{flag} must be positive, got {cfg[key]}")
     for key in ("beta", "beta1", "beta2"):
         if key in cfg and not 0 <= cfg[key] < 1:
             raise GradcliError(f"--{key} must be in [0, 1), got {cfg[key]}")

@@ -1,4 +1,4 @@
-"""SciPy's global methods; each needs finite bounds on every variable."""
+"""SciPy's global methods; each but basinhopping needs finite bounds on every variable."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def run(spec, objective, x0, settings: Settings):
     x0 = np.asarray(x0, dtype=float)
     tracer = Tracer(objective, settings.trace)
     tracer.start(x0)
-    bounds = list(settings.bounds)
+    bounds = list(settings.bounds) if settings.bounds is not None else None
     rng = np.random.default_rng(settings.seed)
     opts = dict(settings.options)
     if settings.maxiter is not None:
