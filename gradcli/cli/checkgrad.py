@@ -58,7 +58,10 @@ def command(ctx, objective, at, grad, scheme, points, seed, bounds, rtol, atol, 
         problem = load_problem(objective)
         label = problem.name
     else:
-        problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param), dim=dim,
+        opt.not_a_path(objective)
+        given = opt.params(param)
+        opt.check_params_used(given, [objective] + ([grad] if grad else []))
+        problem = build_problem(objective, variables=opt.variables(vars_), params=given, dim=dim,
                                 bounds=opt.bounds(bounds))
         label = objective
     if at is not None:
