@@ -8,7 +8,27 @@ import re
 
 import click
 
+from gradcli import limits
 from gradcli.errors import GradcliError
+
+
+class Finite(click.FloatRange):
+    """A FloatRange that also refuses nan and ±inf (click's own lets nan through every bound)."""
+
+    def convert(self, value, param, ctx):
+        v = super().convert(value, param, ctx)
+        if not math.isfinite(v):
+            self.fail(f"{v} is not a finite number", param, ctx)
+        return v
+
+
+SEED = click.IntRange(0, limits.MAX_SEED)
+ITERATIONS = click.IntRange(1, limits.MAX_ITER)
+STARTS = click.IntRange(1, limits.MAX_STARTS)
+WORKERS = click.IntRange(1, limits.MAX_WORKERS)
+POSITIVE = Finite(min=0, min_open=True)
+NONNEGATIVE = Finite(min=0)
+SOLVE_SECONDS = Finite(min=0.1, max=limits.MAX_SOLVE_SECONDS)
 
 
 def numbers(text: str, what: str) -> list[float]:
@@ -127,7 +147,8 @@ def variables(text: str | None) -> list[str] | None:
 
 def expression_options(f):
     """--vars, --param and --dim: how an expression's symbols are read."""
-    f = click.option("--dim", type=click.IntRange(min=1), default=None, metavar="N",
+    f = click.option("--dim", type=click.IntRange(1, 1_000_000),   # expr.syntax.MAX_DIM
+                     default=None, metavar="N",
                      help="Length of indexed variables x[i] (0-based; n means N in the expression). A start "
                           "shorter than the number of variables is repeated to fill it.")(f)
     f = click.option("--param", "param", multiple=True, metavar="NAME=VALUE",
@@ -260,16 +281,17 @@ def gd_options(f):
     Each reaches only the methods whose registry entry lists it (`gradcli methods`); giving one that no
     chosen method takes is an error, not silently ignored.
     """
+    fraction = Finite(min=0, max=1, max_open=True)
     rows = [
-        ("--xtol", float, "gd family: stop when the step ‖Δx‖∞ ≤ XTOL (default 0: off)."),
-        ("--ftol", float, "gd family: stop when |Δf| ≤ FTOL·max(1, |f|) (default 0: off)."),
-        ("--gtol", float, "Stop when ‖∇f‖∞ ≤ GTOL (projected with bounds). gd family (default 1e-5; --tol sets it "
+        ("--xtol", NONNEGATIVE, "gd family: stop when the step ‖Δx‖∞ ≤ XTOL (default 0: off)."),
+        ("--ftol", NONNEGATIVE, "gd family: stop when |Δf| ≤ FTOL·max(1, |f|) (default 0: off)."),
+        ("--gtol", POSITIVE, "Stop when ‖∇f‖∞ ≤ GTOL (projected with bounds). gd family (default 1e-5; --tol sets it "
                           "too) and SciPy's bfgs, cg, l-bfgs-b."),
-        ("--eps", float, "adam: ε in the denominator (default 1e-8)."),
-        ("--beta2", float, "adam: second-moment decay β2 (default 0.999)."),
-        ("--beta1", float, "adam: first-moment decay β1 (default 0.9)."),
-        ("--beta", float, "momentum, nesterov: momentum β (default 0.9)."),
-        ("--lr", float, "Step size: gd --step fixed (default 0.1; the first trial step for armijo/bb), momentum "
+        ("--eps", POSITIVE, "adam: ε in the denominator (default 1e-8)."),
+        ("--beta2", fraction, "adam: second-moment decay β2 (default 0.999)."),
+        ("--beta1", fraction, "adam: first-moment decay β1 (default 0.9)."),
+        ("--beta", fraction, "momentum, nesterov: momentum β (default 0.9)."),
+        ("--lr", POSITIVE, "Step size: gd --step fixed (default 0.1; the first trial step for armijo/bb), momentum "
                         "and nesterov (default 0.01), adam (default 0.1)."),
         ("--step", click.Choice(["fixed", "armijo", "bb"]), "gd's step rule: fixed (x ← x − lr·∇f), armijo "
                                                               "(backtracking, the default) or bb (Barzilai–Borwein "
