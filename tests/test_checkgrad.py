@@ -168,7 +168,7 @@ def test_missing_problem_file_is_bad_input():
     ([ROSEN, "--at", "-1.2"], "--at: 1 value for 2 variables"),
     ([ROSEN, "--at", "a,b"], "'a'"),
     ([ROSEN], "--at: give the point"),
-    ([ROSEN, "--at", "1,1", "--rtol", "-1"], "non-negative"),
+    ([ROSEN, "--at", "1,1", "--rtol", "-1"], "x>=0"),
 ])
 def test_bad_input_exit_2_one_line(args, words):
     r = run("checkgrad", *args)
