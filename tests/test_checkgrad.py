@@ -168,13 +168,14 @@ def test_missing_problem_file_is_bad_input():
     ([ROSEN, "--at", "-1.2"], "--at: 1 value for 2 variables"),
     ([ROSEN, "--at", "a,b"], "'a'"),
     ([ROSEN], "--at: give the point"),
-    ([ROSEN, "--at", "1,1", "--rtol", "-1"], "non-negative"),
+    ([ROSEN, "--at", "1,1", "--rtol", "-1"], "x>=0"),
 ])
 def test_bad_input_exit_2_one_line(args, words):
     r = run("checkgrad", *args)
     assert r.exit_code == 2
     assert words in r.stderr and "Traceback" not in r.stderr + r.stdout
-    assert len(r.stderr.strip().splitlines()) <= 3   # one message (expression errors add a caret line)
+    said = [x for x in r.stderr.strip().splitlines() if x and not x.startswith(("Usage:", "Try "))]  # click's frame
+    assert len(said) <= 3   # one message (expression errors add a caret line)
 
 
 def test_library_call_without_cli():

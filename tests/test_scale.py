@@ -36,7 +36,10 @@ def strip(records):
 
 
 def lines(path):
-    return [json.loads(x) for x in Path(path).read_text().splitlines()]
+    """The records of a results file (its first line is the format header)."""
+    head, *rest = Path(path).read_text().splitlines()
+    assert json.loads(head) == {"gradcli": "results", "version": 1}
+    return [json.loads(x) for x in rest]
 
 
 # ---- no Dask needed ------------------------------------------------------------------------------
@@ -62,15 +65,24 @@ def test_jobs_1_and_2_give_identical_records(tmp_path):
     assert not any({"pid", "host", "worker"} & set(r) for r in a)
 
 
-def test_torn_last_line_is_cut_and_bad_middle_line_is_an_error(tmp_path):
+def _rec(key: str, fun: float) -> str:
+    rec = {"run_key": key, "method": "BFGS", "problem": "p", "start": 0, "seed": 1, "x": [1.0], "fun": fun,
+           "grad_norm": 0.0, "nit": 1, "nfev": 2, "njev": 2, "nhev": 0, "time": 0.1, "success": True,
+           "status": "converged", "message": "", "f_star": None, "solved": None}
+    return json.dumps(rec)
+
+
+def test_torn_last_line_is_cut_and_bad_middle_line_is_run_again(tmp_path, capfd):
     f = tmp_path / "r.jsonl"
-    f.write_text('{"run_key": "a", "fun": 1}\n{"run_key": "b", "fun": 2}\n{"run_key": "c", "fu')
+    head = '{"gradcli": "results", "version": 1}\n'
+    f.write_text(head + _rec("a", 1) + "\n" + _rec("b", 2) + '\n{"run_key": "c", "fu')
     with ResultsFile(f) as store:
         assert set(store.done) == {"a", "b"} and store.torn
-    assert f.read_text() == '{"run_key": "a", "fun": 1}\n{"run_key": "b", "fun": 2}\n'
-    f.write_text('{"run_key": "a"}\nnot json\n{"run_key": "b"}\n')
-    with pytest.raises(Exception, match=":2: not a gradcli results line"):
-        ResultsFile(f)
+    assert f.read_text() == head + _rec("a", 1) + "\n" + _rec("b", 2) + "\n"
+    f.write_text(head + _rec("a", 1) + "\nnot json\n" + _rec("b", 2) + "\n")
+    with ResultsFile(f) as store:
+        assert set(store.done) == {"a", "b"}
+    assert "1 line not valid results records (line 3: not JSON)" in capfd.readouterr().err
 
 
 def test_failing_run_is_a_record_not_a_crash(tmp_path):
@@ -91,7 +103,7 @@ def test_killed_client_resumes_without_duplicates_or_gaps(tmp_path):
     _wait_for_lines(out, 5, proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    first = len(out.read_text().splitlines())
+    first = len(out.read_text().splitlines()) - 1     # the header is not a run
     done = gradcli(*args)
     assert done.returncode == 0, done.stderr
     _assert_complete(out, args)

@@ -21,14 +21,21 @@ from gradcli.errors import ProblemError
 
 MAX_ENTRIES = 50_000_000        # 400 MB of float64: far above a tutorial, far below exhausting a laptop
 MAX_TEXT_BYTES = 200_000_000    # a .csv is parsed whole before its size is known: ~8M numbers, ~5 s of loadtxt
+MAX_TOTAL_ENTRIES = MAX_ENTRIES  # all data entries of one problem together (twelve arrays just under the
+                                 # per-array limit would be 4.8 GB)
+MAX_MEMBERS = 10_000            # members of one .npz (its directory is read whole)
 GENERATORS = ("normal", "uniform", "integers")
 
 
-def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False) -> np.ndarray:
-    """One ``data:`` entry → a float array. ``base`` is the problem file's folder (None: the cwd)."""
+def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False,
+               room: int = MAX_TOTAL_ENTRIES) -> np.ndarray:
+    """One ``data:`` entry → a float array. ``base`` is the problem file's folder (None: the cwd).
+
+    ``room``: entries the problem's data may still take (MAX_TOTAL_ENTRIES less what is loaded already);
+    checked from shapes before anything is allocated."""
     field = f"--data {name}" if trusted else f"data.{name}"      # the command line's own value, not the file's
     if isinstance(entry, dict):
-        return generate(entry, field)
+        return generate(entry, field, room)
     if not isinstance(entry, str):
         raise ProblemError("a data entry is a path (X.npy, file.npz:key, X.csv) or a generator mapping "
                            "{random: normal, shape: [N, M], seed: 0}", field)
@@ -70,69 +77,110 @@ def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False) ->
         try:
             with warnings.catch_warnings():       # loadtxt warns on an empty file; the size check below says it
                 warnings.simplefilter("ignore")
-                arr = _read(fh, suffix, key, shown, path_text, field)
+                arr = _read(fh, suffix, key, shown, path_text, field, room)
         except ProblemError:
             raise
         except Exception as exc:   # a corrupt or hostile file is bad input, never a traceback
             raise ProblemError(f"'{shown}': cannot read it ({type(exc).__name__}: {str(exc)[:120]})", field) from None
-    return _checked(arr, field)
+    return _checked(arr, field, room)
 
 
-def _read(fh, suffix: str, key, entry: str, path_text: str, field: str) -> np.ndarray:
+def _read(fh, suffix: str, key, entry: str, path_text: str, field: str, room: int) -> np.ndarray:
     if suffix == ".npy":
-        _check_header(fh, entry, field)
+        _check_header(fh, entry, field, room)
         return np.load(fh, allow_pickle=False)
     if suffix == ".npz":
-        with np.load(fh, allow_pickle=False) as archive:
-            if key is None:
-                if len(archive.files) != 1:
-                    raise ProblemError(f"'{entry}' holds {', '.join(archive.files)}: name one as "
-                                       f"{path_text}:KEY", field)
-                key = archive.files[0]
-            if key not in archive.files:
-                raise ProblemError(f"'{entry}': no array '{key}' (it holds {', '.join(archive.files)})", field)
-            member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
-            with archive.zip.open(member) as m:
-                _check_header(m, entry, field)
-            return archive[key]
-    return np.loadtxt(fh, delimiter="," if suffix == ".csv" else None, dtype=float, ndmin=1)
+        return _read_npz(fh, key, entry, path_text, field, room)
+    # utf-8-sig: a spreadsheet's UTF-8 byte-order mark is not part of the first number
+    return np.loadtxt(fh, delimiter="," if suffix == ".csv" else None, dtype=float, ndmin=1, encoding="utf-8-sig")
 
 
-def _check_header(fh, entry: str, field: str) -> None:
+def _read_npz(fh, key, entry: str, path_text: str, field: str, room: int) -> np.ndarray:
+    """One member of a .npz, its header checked and its data read from the same stream: the bytes unpacked
+    are those the checked header declares, whatever the archive holds beside it (np.load's archive[key]
+    may open another member of a similar name than the one a check read)."""
+    import zipfile
+
+    with zipfile.ZipFile(fh) as archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise ProblemError(f"'{entry}' has {len(infos)} members; the limit is {MAX_MEMBERS} (MAX_MEMBERS)", field)
+        by_key: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            k = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if k in by_key:
+                raise ProblemError(f"'{entry}' holds two members named {_names([k])}: which one is meant is "
+                                   "ambiguous", field)
+            by_key[k] = info
+        if key is None:
+            if len(by_key) != 1:
+                raise ProblemError(f"'{entry}' holds {_names(list(by_key))}: name one as {path_text}:KEY", field)
+            key = next(iter(by_key))
+        if key not in by_key:
+            raise ProblemError(f"'{entry}': no array '{key}' (it holds {_names(list(by_key))})", field)
+        with archive.open(by_key[key]) as member:
+            shape, order, dtype = _check_header(member, entry, field, room, rewind=False)
+            return _read_data(member, shape, order, dtype, field)
+
+
+def _read_data(stream, shape, fortran: bool, dtype, field: str) -> np.ndarray:
+    """Exactly the declared bytes: a member longer than its header says is not unpacked past them."""
+    need = math.prod(shape) * dtype.itemsize
+    buf = bytearray(need)
+    view, got = memoryview(buf), 0
+    while got < need:
+        n = stream.readinto(view[got:got + (1 << 24)])
+        if not n:
+            raise ProblemError(f"the array data ends after {got} of {need} bytes (truncated file)", field)
+        got += n
+    arr = np.frombuffer(buf, dtype=dtype)
+    return arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
+
+
+def _names(names: list[str], limit: int = 5) -> str:
+    """Member names for an error line: a few, cut short, and how many more (3 000 names are not a line)."""
+    shown = [n if len(n) <= 40 else n[:30] + "…" for n in names[:limit]]
+    return ", ".join(shown) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _check_header(fh, entry: str, field: str, room: int = MAX_TOTAL_ENTRIES, rewind: bool = True):
     """Refuse from the .npy header alone: np.load allocates what the header declares before reading a byte,
-    so a 100-byte file claiming shape (10**6, 10**6) would ask for 8 TB."""
+    so a 100-byte file claiming shape (10**6, 10**6) would ask for 8 TB. Returns (shape, fortran, dtype)."""
     fmt = np.lib.format
     version = fmt.read_magic(fh)
     if version == (1, 0):
-        shape, _, dtype = fmt.read_array_header_1_0(fh)
+        shape, fortran, dtype = fmt.read_array_header_1_0(fh)
     elif version == (2, 0):
-        shape, _, dtype = fmt.read_array_header_2_0(fh)
+        shape, fortran, dtype = fmt.read_array_header_2_0(fh)
     else:
         raise ProblemError(f"'{entry}': .npy format version {version} is not read here (1.0 and 2.0 are)", field)
-    if dtype.kind not in "biuf":
+    if dtype.kind not in "biuf" or dtype.hasobject:
         raise ProblemError(f"'{entry}': array of {dtype} is not numeric", field)
-    _check_shape(shape, field)
-    if hasattr(fh, "seek") and fh.seekable():
+    _check_shape(shape, field, room)
+    if rewind and hasattr(fh, "seek") and fh.seekable():
         fh.seek(0)
+    return shape, fortran, dtype
 
 
-def _check_shape(shape, field: str) -> None:
+def _check_shape(shape, field: str, room: int = MAX_TOTAL_ENTRIES) -> None:
     if len(shape) > 2:
         raise ProblemError(f"array of shape {tuple(shape)}: data arrays are 0-, 1- or 2-D", field)
     entries = math.prod(shape)      # Python ints: no int64 wrap-around ((2**32)**2 is not 0)
     if entries > MAX_ENTRIES:
         raise ProblemError(f"shape {list(shape)} has {entries} entries; the limit is {MAX_ENTRIES} (MAX_ENTRIES)",
                            field)
+    if entries > room:
+        raise ProblemError(f"shape {list(shape)} has {entries} entries, more than the {room} left of the limit on all "
+                           f"data entries together, {MAX_TOTAL_ENTRIES} (MAX_TOTAL_ENTRIES)", field)
 
 
-def _checked(arr, field: str) -> np.ndarray:
+def _checked(arr, field: str, room: int = MAX_TOTAL_ENTRIES) -> np.ndarray:
     arr = np.asarray(arr)
     if arr.dtype.kind not in "biuf":
         raise ProblemError(f"array of {arr.dtype} is not numeric", field)
     if arr.ndim > 2:
         raise ProblemError(f"array of shape {arr.shape}: data arrays are 0-, 1- or 2-D", field)
-    if arr.size > MAX_ENTRIES:
-        raise ProblemError(f"{arr.size} entries; the limit is {MAX_ENTRIES} (MAX_ENTRIES)", field)
+    _check_shape(arr.shape, field, room)
     if arr.size == 0:               # sum and mean of nothing would hide it; @ would fail later, less clearly
         raise ProblemError(f"array of shape {arr.shape} has no entries", field)
     arr = np.ascontiguousarray(arr, dtype=float)
@@ -142,7 +190,7 @@ def _checked(arr, field: str) -> np.ndarray:
     return arr
 
 
-def generate(spec: dict, field: str) -> np.ndarray:
+def generate(spec: dict, field: str, room: int = MAX_TOTAL_ENTRIES) -> np.ndarray:
     """``{random: normal|uniform|integers, shape: [..], seed: S, low:, high:, loc:, scale:}``.
 
     Draws come from ``numpy.random.RandomState(seed)`` (the generator Theano's tutorial uses, whose
@@ -155,7 +203,7 @@ def generate(spec: dict, field: str) -> np.ndarray:
     shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
     if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape) or len(shape) > 2:
         raise ProblemError("shape: one or two positive integers", field)
-    _check_shape(shape, field)
+    _check_shape(shape, field, room)
     rs = random_state(spec.get("seed", 0), field)
     p = {k: _finite_number(spec, k, d, field) for k, d in (("loc", 0.0), ("scale", 1.0), ("low", None),
                                                                ("high", None))}
@@ -178,7 +226,7 @@ def generate(spec: dict, field: str) -> np.ndarray:
             arr = rs.randint(low, high, shape)
     except (ValueError, OverflowError) as exc:         # whatever NumPy still refuses: said, not raised
         raise ProblemError(f"{kind}: {exc}", field) from None
-    return _checked(arr, field)
+    return _checked(arr, field, room)
 
 
 def random_state(seed, field: str) -> np.random.RandomState:

@@ -142,7 +142,7 @@ def build_array_problem(objective: str, variables, *, data: dict | None = None, 
                         params: dict | None = None, x0=None, starts=None, base: Path | None = None,
                         data_overrides: dict | None = None, name: str = "expression", **meta) -> ArrayProblem:
     """Load the data, build and check the graph (shapes, names), and the starts."""
-    from gradcli.arrays.data import load_entry
+    from gradcli.arrays.data import MAX_TOTAL_ENTRIES, load_entry
     from gradcli.arrays.parse import ArrayBuilder
 
     blocks = parse_blocks(variables)
@@ -153,11 +153,13 @@ def build_array_problem(objective: str, variables, *, data: dict | None = None, 
         if key not in entries and key not in _expr_names(objective, define):
             raise ProblemError(f"--data {key}: the problem has no data named {key} "
                                f"({', '.join(entries) or 'none'})", "data")
+    room = MAX_TOTAL_ENTRIES                 # all entries together, checked before each is allocated
     for key, entry in list(entries.items()) + [(k, None) for k in overrides if k not in entries]:
         if key in overrides:
-            arrays[key] = load_entry(key, overrides[key], None, trusted=True)
+            arrays[key] = load_entry(key, overrides[key], None, trusted=True, room=room)
         else:
-            arrays[key] = load_entry(key, entry, base)
+            arrays[key] = load_entry(key, entry, base, room=room)
+        room -= arrays[key].size
     graph = Graph()
     names: dict[str, Node] = {}
     start = 0

@@ -37,6 +37,10 @@ class LazyGroup(click.Group):
             return None
         return importlib.import_module(COMMANDS[name][0]).command
 
+    def resolve_command(self, ctx, args):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        return name, cmd, _expression_first(cmd, rest, ctx)
+
     def invoke(self, ctx):
         from gradcli.errors import GradcliError
 
@@ -50,6 +54,49 @@ class LazyGroup(click.Group):
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _expression_first(cmd, args: list[str], ctx) -> list[str]:
+    """`minimize "-x**2" --x0 1`: an EXPR starting with '-' is the expression, not an unknown option.
+
+    Only for a command whose argument is an EXPR, only when no positional came before, and only for a word
+    that is none of the command's options (-m, -mbfgs, --x0=1 stay options) and parses as an expression.
+    It is moved behind a '--' (the command's only positional), which click reads as an argument."""
+    arg = next((p for p in cmd.params if isinstance(p, click.Argument)), None) if cmd is not None else None
+    if arg is None or "EXPR" not in (arg.metavar or "") or arg.nargs != 1:
+        return args
+    if "--" in args:                           # `-- EXPR --x0 1`: '--' guards the expression; options may follow
+        k = args.index("--")
+        return args if k + 1 >= len(args) else args[:k] + args[k + 2:] + ["--", args[k + 1]]
+    takes_value = {}
+    for p in cmd.get_params(ctx):           # -h/--help included
+        if isinstance(p, click.Option):
+            for o in p.opts + p.secondary_opts:
+                takes_value[o] = not (p.is_flag or p.count)
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if not word.startswith("-") or word == "-":
+            return args                        # the positional is already there
+        head = word.split("=", 1)[0]
+        if head in takes_value or word[:2] in takes_value:
+            i += 1 + (takes_value.get(head, False) and "=" not in word and head == word)
+            continue
+        if word.startswith("--") or not (_parses(word) or any(c in word for c in "*+/()^=, ")):
+            return args                        # click says "No such option", as for any typo
+        return args[:i] + args[i + 1:] + ["--", word]
+    return args
+
+
+def _parses(text: str) -> bool:
+    from gradcli.errors import GradcliError
+    from gradcli.expr.syntax import parse_tree
+
+    try:
+        parse_tree(text)
+    except GradcliError:
+        return False
+    return True
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -16,15 +16,15 @@ from gradcli.errors import GradcliError
               "variable in variable order, separated by ';' (default: the file's gradient, else the symbolic one).")
 @click.option("--fd", "scheme", type=click.Choice(["central", "forward"]), default="central", show_default=True,
               help="Finite-difference scheme: central (error ~eps^(2/3)) or forward (~sqrt(eps)).")
-@click.option("--points", type=click.IntRange(min=0, max=10_000), default=0, show_default=True,
+@click.option("--points", type=click.IntRange(0, opt.limits.MAX_POINTS), default=0, show_default=True,
               help="Also check at N random points: uniform within --bounds for a variable bounded on both "
                    "sides, else the --at coordinate plus a standard normal draw (clipped to a one-sided bound).")
-@click.option("--seed", type=int, default=None, help="Seed for --points (same seed, same points).")
+@click.option("--seed", type=opt.SEED, default=None, help="Seed for --points (same seed, same points).")
 @click.option("--bounds", "bounds", multiple=True, metavar="X=LO:HI",
               help="Box for --points on one variable (repeatable), as in minimize: x=-5:5.")
-@click.option("--rtol", type=float, default=1e-5, show_default=True,
+@click.option("--rtol", type=opt.NONNEGATIVE, default=1e-5, show_default=True,
               help="Relative tolerance of the verdict (central differences are good to ~1e-10 relative).")
-@click.option("--atol", type=float, default=1e-6, show_default=True, help="Absolute tolerance of the verdict.")
+@click.option("--atol", type=opt.NONNEGATIVE, default=1e-6, show_default=True, help="Absolute tolerance of the verdict.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full check (every point and component) as JSON.")
 @opt.expression_options
 @click.pass_context
@@ -58,7 +58,10 @@ def command(ctx, objective, at, grad, scheme, points, seed, bounds, rtol, atol, 
         problem = load_problem(objective)
         label = problem.name
     else:
-        problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param), dim=dim,
+        opt.not_a_path(objective)
+        given = opt.params(param)
+        opt.check_params_used(given, [objective] + ([grad] if grad else []))
+        problem = build_problem(objective, variables=opt.variables(vars_), params=given, dim=dim,
                                 bounds=opt.bounds(bounds))
         label = objective
     if at is not None:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import click
 
+from gradcli.cli import options as opt
+
 
 @click.command("compare")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR...")
 @click.option("--methods", "-m", default="all", show_default=True, metavar="NAME[,NAME...]|all",
               help="Methods to run on every problem ('all': every method applicable to each problem).")
-@click.option("--tol", type=float, default=1e-6, show_default=True,
+@click.option("--tol", type=opt.NONNEGATIVE, default=1e-6, show_default=True,
               help="Solved means f - f* <= tol * max(1, |f*|) (a file's solution.tol wins).")
-@click.option("--method-tol", type=float, default=None, help="Passed to each method like minimize's --tol.")
-@click.option("--maxiter", type=click.IntRange(min=1), default=None, help="Iteration limit per run.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Study seed; each run's seed derives from it "
+@click.option("--method-tol", type=opt.POSITIVE, default=None, help="Passed to each method like minimize's --tol.")
+@click.option("--maxiter", type=opt.ITERATIONS, default=None, help="Iteration limit per run.")
+@click.option("--seed", type=opt.SEED, default=0, show_default=True, help="Study seed; each run's seed derives from it "
               "and the run's key, so results do not depend on --jobs.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--jobs", "-j", type=opt.WORKERS, default=1, show_default=True,
               help="Run in this many worker processes.")
 @click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", default=None,
               help="Run on Dask: a LocalCluster of N worker processes, or a running scheduler (workers need "
@@ -23,10 +25,10 @@ import click
 @click.option("--results", "results_file", metavar="FILE.jsonl", default=None,
               help="Append each finished run to FILE as one JSON line, on disk at once; running the same command "
                    "again skips the runs already there and finishes the rest.")
-@click.option("--starts", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--starts", type=click.IntRange(0, opt.limits.MAX_STARTS), default=0, show_default=True,
               help="K more starting points per problem: scrambled Sobol inside finite bounds, else x0 + "
                    "0.1·max(1,|x0|)·z (z standard normal); seeded by --seed and the problem file's hash.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--timeout", type=opt.Finite(min=0, min_open=True, max=opt.limits.MAX_SECONDS), default=None,
               help="Seconds per run; an overrunning run is recorded as 'time limit reached' and the rest go on.")
 @click.option("--cost", type=click.Choice(["evals", "nfev", "njev", "time"]), default="evals", show_default=True,
               help="Cost in the performance profile (evals = f evaluations + gradient evaluations).")
@@ -37,7 +39,7 @@ import click
                    "(runtime ECDF). Repeatable: --plot p.png --plot data:d.png --plot ecdf:e.png")
 @click.option("--history", is_flag=True, help="Record each run's convergence history and print data profiles and "
               "runtime ECDFs (implied by --plot data:/ecdf: and --plot-convergence).")
-@click.option("--tau", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=1e-3,
+@click.option("--tau", type=opt.Finite(min=0, max=1, min_open=True, max_open=True), default=1e-3,
               show_default=True, help="Data profile tolerance: solved when f(x0) − f ≥ (1 − τ)(f(x0) − f_L).")
 @click.option("--plot-convergence", "conv_dir", metavar="DIR", help="Write best-f-versus-evaluations PNGs per problem.")
 @click.option("--force", is_flag=True, help="Overwrite output files that exist.")

@@ -35,7 +35,10 @@ def command(objective, at, hessian, latex, as_json, vars_, param, dim):
     from gradcli.report.tables import consoles
     from gradcli.report.grad import grad_json, grad_latex, print_grad
 
-    problem = build_problem(objective, variables=opt.variables(vars_), params=opt.params(param), dim=dim)
+    opt.not_a_path(objective)
+    given = opt.params(param)
+    opt.check_params_used(given, [objective])
+    problem = build_problem(objective, variables=opt.variables(vars_), params=given, dim=dim)
     point = opt.point(at, "--at") if at is not None else None
     g = symbolic_gradient(problem, point, hessian=hessian)
     if as_json:

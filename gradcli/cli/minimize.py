@@ -19,11 +19,11 @@ from gradcli.cli import options as opt
               help="Box bound on one variable (repeatable); leave a side empty for none: x=0:.")
 @click.option("--constraint", "constraints", multiple=True, metavar="'G <= H'",
               help="A constraint with one of <=, >=, == (repeatable), e.g. --constraint 'x + y <= 1'.")
-@click.option("--tol", type=float, default=None, help="Tolerance, passed the way scipy.optimize.minimize(tol=...) "
+@click.option("--tol", type=opt.POSITIVE, default=None, help="Tolerance, passed the way scipy.optimize.minimize(tol=...) "
               "passes it (each method's own meaning).")
-@click.option("--maxiter", type=click.IntRange(min=1), default=None,
+@click.option("--maxiter", type=opt.ITERATIONS, default=None,
               help="Iteration limit per method (default: SciPy's own; 10000 for the gd family).")
-@click.option("--seed", type=int, default=None, help="Seed for randomized methods (global methods).")
+@click.option("--seed", type=opt.SEED, default=None, help="Seed for randomized methods (global methods).")
 @opt.gd_options
 @click.option("--trace", is_flag=True, help="Print a per-iteration table (iteration, f, ‖∇f‖∞, step, evaluations).")
 @click.option("--verify/--no-verify", default=True, show_default=True,
@@ -35,9 +35,9 @@ from gradcli.cli import options as opt
               "evaluations measured vs reported by the solver, Hessian eigenvalues, multipliers.")
 @click.option("--exact", is_flag=True, help="Also solve ∇f = 0 exactly (SymPy, within --exact-timeout) and print "
               "each method's distance to the nearest exact minimiser.")
-@click.option("--exact-timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+@click.option("--exact-timeout", type=opt.SOLVE_SECONDS, default=5.0, show_default=True,
               help="Seconds allowed for the exact solve of --exact.")
-@click.option("--starts", type=click.IntRange(min=1), default=None,
+@click.option("--starts", type=opt.STARTS, default=None,
               help="Multistart: N starting points, a scrambled Sobol sequence inside --bounds when all are finite, else "
                    "--x0 and N-1 points drawn around it; "
                    "the best verified minimum is kept, every start is listed in --json. --seed sets the sequence.")

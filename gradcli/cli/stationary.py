@@ -10,7 +10,7 @@ from gradcli.cli import options as opt
 @click.command("stationary")
 @click.argument("objective", metavar="EXPR|FILE.yaml")
 @opt.expression_options
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+@click.option("--timeout", type=opt.SOLVE_SECONDS, default=5.0, show_default=True,
               help="Seconds for the exact solve (SymPy runs in a child process that is killed at the limit).")
 @click.option("--bounds", "bounds", multiple=True, metavar="X=LO:HI",
               help="Box for the numerical fallback's grid of starts (repeatable; default [-10, 10] per variable).")

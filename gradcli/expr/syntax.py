@@ -121,7 +121,11 @@ def parse_tree(text: str, what: str = "expression") -> tuple[ast.AST, list[int]]
             raise ExpressionError(text, hint[0], hint[1]) from None
         raise ExpressionError(text, col, f"{msg}; {HELP}") from None
     except (ValueError, RecursionError, MemoryError) as exc:
-        raise ExpressionError(text, None, f"cannot read the {what}: {str(exc).splitlines()[0][:120]}") from None
+        # CPython's parser reports a too-deep tree as a bare MemoryError (no message) or RecursionError
+        detail = (str(exc).splitlines() or [""])[0][:120]
+        if not detail or isinstance(exc, (RecursionError, MemoryError)):
+            detail = f"it is nested too deeply for Python's parser (the nesting limit here is {MAX_DEPTH})"
+        raise ExpressionError(text[:60], None, f"cannot read the {what}: {detail}") from None
     finally:
         sys.setrecursionlimit(old_limit)
     lead = len(source) - len(source.lstrip())

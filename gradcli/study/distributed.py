@@ -15,6 +15,7 @@ workers is recorded as a failure (``KilledWorker``). A run that raises is alread
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -32,20 +33,62 @@ MAX_BATCH = 16          # runs per Dask task at most: records stream back at lea
 BATCHES_PER_WORKER = 8  # ... and at least this many tasks per worker thread, so the load stays balanced
 
 
+SCHEMES = ("tcp",)       # tls:// needs certificates (Dask's security config), ucx/inproc/ws are not for a study
+CONNECT_SECONDS = 5      # a refused or unresolvable scheduler answers within this, not Dask's 15 s wait
+
+
 def parse_scheduler(spec: str) -> tuple[str, int | str]:
-    """'local:N' -> ('local', N); 'tcp://host:port' (or any Dask address) -> ('address', spec)."""
-    if spec.startswith("local"):
-        _, _, n = spec.partition(":")
-        try:
-            workers = int(n) if n else 2
-        except ValueError:
-            raise GradcliError(f"--scheduler {spec}: expected local:N with N a number of worker processes") from None
-        if workers < 1:
-            raise GradcliError(f"--scheduler {spec}: N must be at least 1")
-        return "local", workers
-    if "://" not in spec:
-        raise GradcliError(f"--scheduler {spec}: expected local:N or a scheduler address such as tcp://HOST:8786")
-    return "address", spec
+    """'local' or 'local:N' -> ('local', N); 'tcp://HOST[:PORT]' -> ('address', 'tcp://HOST:PORT').
+
+    Checked here, before Dask sees it: 'localhost:8786' (no scheme) once read as 8 786 local workers."""
+    from gradcli.limits import MAX_WORKERS
+
+    shown = spec if len(spec) <= 80 else spec[:60] + "…"
+    if spec == "local" or spec.startswith("local:"):
+        n = spec[len("local:"):] if spec != "local" else "2"
+        if not n.isdigit():
+            raise GradcliError(f"--scheduler {shown}: expected local:N with N a number of worker processes")
+        if not 1 <= int(n) <= MAX_WORKERS:
+            raise GradcliError(f"--scheduler {shown}: N must be from 1 to {MAX_WORKERS} (4 per core, MAX_WORKERS)")
+        return "local", int(n)
+    scheme, sep, rest = spec.partition("://")
+    if not sep:
+        raise GradcliError(f"--scheduler {shown}: expected local:N or a scheduler address tcp://HOST:PORT "
+                           f"(did you mean tcp://{shown}?)")
+    if scheme not in SCHEMES:
+        raise GradcliError(f"--scheduler {shown}: the scheme {scheme}:// is not supported here; use tcp://HOST:PORT "
+                           "(tls:// needs Dask's security configuration: connect from Python instead)")
+    host, port = _host_port(rest, shown)
+    return "address", f"tcp://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def _host_port(rest: str, shown: str) -> tuple[str, int]:
+    if rest.startswith("["):                      # [IPv6]:port
+        host, _, tail = rest[1:].partition("]")
+        port_text = tail[1:] if tail.startswith(":") else ("" if not tail else None)
+    else:
+        host, colon, port_text = rest.rpartition(":") if ":" in rest else (rest, "", "")
+    if not host or not re.fullmatch(r"[A-Za-z0-9.:_-]+", host) or port_text is None or "/" in rest:
+        raise GradcliError(f"--scheduler {shown}: expected tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    if port_text == "":
+        return host, 8786                         # Dask's default scheduler port
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise GradcliError(f"--scheduler {shown}: the port must be a number from 1 to 65535")
+    return host, int(port_text)
+
+
+def check_reachable(address: str) -> None:
+    """Fail in seconds, with one line, when nothing listens at the address (Dask would wait 15 s, then
+    print a traceback)."""
+    import socket
+
+    host, port = _host_port(address[len("tcp://"):], address)
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_SECONDS).close()
+    except OSError as exc:
+        why = exc.strerror or str(exc) or type(exc).__name__
+        raise GradcliError(f"--scheduler {address}: cannot reach the Dask scheduler ({why}); is `dask scheduler` "
+                           "running there?") from None
 
 
 def _import_dask():
@@ -68,6 +111,7 @@ def connect(spec: str):
         cluster = distributed.LocalCluster(n_workers=value, threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=logging.ERROR)
         return distributed.Client(cluster), cluster
+    check_reachable(value)
     try:
         return distributed.Client(value, timeout="15s"), None
     except (OSError, TimeoutError) as exc:

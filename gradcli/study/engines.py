@@ -142,7 +142,7 @@ def engine_for(jobs: int = 1, scheduler: str | None = None):
         return lambda tasks: dask_results(tasks, scheduler)
     if jobs <= 1:
         return serial
-    return lambda tasks: process_pool(tasks, jobs)
+    return lambda tasks: process_pool(tasks, max(1, min(jobs, len(tasks))))   # no idle workers forked
 
 
 def run_study(tasks: list[Task], jobs: int = 1, on_result=None, *, scheduler: str | None = None,

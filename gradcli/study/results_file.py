@@ -1,75 +1,131 @@
 """``compare --results FILE.jsonl``: every finished run on disk the moment it finishes, so nothing is lost.
 
-One JSON object per line: the run's record plus ``run_key`` (compare.Task.key: problem hash, method,
-options, start, seed). Each line is written whole, flushed and fsync'd before the next run is
-reported, so Ctrl-C, a killed worker or a killed client lose at most the run being written. Reading
-the file back gives the runs to skip: a re-run of the same command finishes the rest, with no
-duplicates (the first record of a key wins) and no gaps.
+The first line is a header, ``{"gradcli": "results", "version": 1}``; then one JSON object per line: the
+run's record plus ``run_key`` (compare.Task.key: problem and data hashes, method, options, start, seed).
+Each line is written whole, flushed and fsync'd before the next run is reported, so Ctrl-C, a killed
+worker or a killed client lose at most the run being written. Reading the file back gives the runs to
+skip: a re-run of the same command finishes the rest, with no duplicates (the first record of a key
+wins) and no gaps.
 
-A client killed mid-write leaves a torn last line (no newline, or not JSON): it is cut off before
-anything is appended, and that run is simply run again. A bad line anywhere else is not ours to
-guess about, so it is an error naming the line. The file is locked (flock) while a study appends, so
-two studies cannot interleave in one file.
+The file is the user's: nothing in it is cut or appended to unless it is recognisably ours (the header,
+or, for files written before the header existed, a first line that is a valid record). Anything else —
+a note, a JSON config, a device, a FIFO, a folder — is refused untouched. Every line read is checked
+against the record schema below; a line that fails is not a finished run (it is run again, and the
+report says so once). A client killed mid-write leaves a torn last line (no newline): it is cut off
+before anything is appended. The file is locked (flock) while a study appends, so two studies cannot
+interleave in one file. A write that fails (disk full) is said once; the study goes on.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
+import sys
 from pathlib import Path
 
 from gradcli.errors import GradcliError
 
 KEY = "run_key"
+HEADER = {"gradcli": "results", "version": 1}
+MAX_BYTES = 2_000_000_000        # read whole: a study of 100 000 runs with histories is ~1 GB
+MAX_NOTE = 200                   # characters of a bad line shown in the one note about it
+
+
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _num(v) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
+
+
+def _pairs(v) -> bool:
+    return v is None or (isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 and _num(p[0])
+                                                     and p[0] is not None and _num(p[1]) for p in v))
+
+
+# what the reports and profiles read from a record, with the type they assume (extra fields are allowed)
+SCHEMA = {
+    KEY: lambda v: isinstance(v, str) and 0 < len(v) <= 128,
+    "method": lambda v: isinstance(v, str), "problem": lambda v: isinstance(v, str), "start": _int,
+    "seed": _int, "fun": _num, "grad_norm": _num, "f_star": _num, "time": lambda v: _num(v) and v is not None,
+    "x": lambda v: v is None or (isinstance(v, list) and all(_num(a) for a in v)),
+    "nit": lambda v: v is None or _int(v), "nfev": _int, "njev": _int, "nhev": _int,
+    "success": lambda v: isinstance(v, bool), "status": lambda v: isinstance(v, str),
+    "message": lambda v: isinstance(v, str), "solved": lambda v: v is None or isinstance(v, bool),
+}
+OPTIONAL = {"history": _pairs, "f0": _num, "maxcv": _num}
+
+
+def problem_with(rec) -> str | None:
+    """What is wrong with a parsed line, or None when it is a valid record."""
+    if not isinstance(rec, dict):
+        return f"a JSON {type(rec).__name__}, not an object"
+    for name, ok in SCHEMA.items():
+        if name not in rec:
+            return f"no '{name}'"
+        if not ok(rec[name]):
+            return f"'{name}' is {_short(repr(rec[name]), 40)}"
+    for name, ok in OPTIONAL.items():
+        if name in rec and not ok(rec[name]):
+            return f"'{name}' is not what a record holds"
+    return None
 
 
 class ResultsFile:
-    """Open (creating if needed) and lock a results file; ``done`` holds its records by run key."""
+    """Open (creating if needed) and lock a results file; ``done`` holds its valid records by run key."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if self.path.is_dir():
-            raise GradcliError(f"{self.path}: is a directory; give a file name for --results")
-        if not self.path.parent.exists():
-            raise GradcliError(f"{self.path}: folder {self.path.parent} does not exist")
-        self._fh = open(self.path, "a+b")
+        self.failed: str | None = None     # the write error, once appending failed
+        self.notes: list[str] = []
+        fd = _open(self.path)
+        self._fh = os.fdopen(fd, "r+b")
         try:
             _lock(self._fh, self.path)
             self.done, self.torn = self._load()
         except BaseException:
             self._fh.close()
             raise
+        for note in self.notes:
+            sys.stderr.write(f"gradcli: {note}\n")
 
     def _load(self) -> tuple[dict[str, dict], bool]:
+        size = os.fstat(self._fh.fileno()).st_size
+        if size > MAX_BYTES:
+            raise GradcliError(f"{self.path}: {size} bytes; a results file is read whole and the limit is {MAX_BYTES} "
+                               "(MAX_BYTES): start a new file")
         self._fh.seek(0)
-        raw = self._fh.read()
-        done: dict[str, dict] = {}
-        good_end = 0
-        torn = False
+        raw = self._fh.read(MAX_BYTES + 1)
+        if not raw:                                  # new or empty: ours from now on
+            self._write(json.dumps(HEADER) + "\n")
+            return {}, False
         lines = raw.split(b"\n")
-        for n, line in enumerate(lines, 1):
-            last = n == len(lines)
-            if last and not line:          # the file ends with a newline: nothing after it
-                break
-            try:
-                rec = json.loads(line) if line.strip() else None
-                if rec is not None and (not isinstance(rec, dict) or KEY not in rec):
-                    raise ValueError("no run_key")
-            except ValueError as exc:
-                if last:                   # torn by a killed writer: cut it off, the run will be redone
-                    torn = True
-                    break
-                raise GradcliError(f"{self.path}:{n}: not a gradcli results line ({exc}); the file is not a "
-                                   "--results file of gradcli compare, or was edited") from None
-            if last:                       # complete JSON but no newline: the newline was not written
-                torn = True
-                break
-            good_end += len(line) + 1
-            if rec is not None:
-                key = rec.pop(KEY)
-                done.setdefault(key, rec)
-        if good_end < len(raw):
-            self._fh.truncate(good_end)
+        first = _parse(lines[0]) if len(lines) > 1 else None
+        legacy = first is not HEADER_SEEN and problem_with(first) is None
+        if first is not HEADER_SEEN and not legacy:
+            raise GradcliError(f"{self.path}: not a gradcli results file (its first line is not the header "
+                               f"{json.dumps(HEADER)}); left untouched: give --results a new file name")
+        done: dict[str, dict] = {}
+        bad: list[tuple[int, str]] = []
+        torn = bool(lines[-1])                       # text after the last newline: a killed writer's half line
+        for n, line in enumerate(lines[:-1], 1):
+            if n == 1 and not legacy or not line.strip():
+                continue
+            rec = _parse(line)
+            why = "not JSON" if rec is NOT_JSON else problem_with(rec)
+            if why:
+                bad.append((n, why))
+                continue
+            done.setdefault(rec.pop(KEY), rec)
+        if bad:
+            n, why = bad[0]
+            self.notes.append(f"{self.path}: {len(bad)} line{'s' if len(bad) > 1 else ''} not valid results "
+                              f"records (line {n}: {why}); those runs are run again")
+        if torn:
+            self._fh.truncate(len(raw) - len(lines[-1]))
             self._fh.flush()
             os.fsync(self._fh.fileno())
         return done, torn
@@ -78,21 +134,67 @@ class ResultsFile:
         """One line, on disk before this returns. The record is JSON with nan/inf as null."""
         from gradcli.result import _jsonable
 
-        line = json.dumps({KEY: key, **_jsonable(record)}, allow_nan=False) + "\n"
-        self._fh.seek(0, os.SEEK_END)
-        self._fh.write(line.encode())
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
         self.done.setdefault(key, record)
+        if self.failed is None:
+            self._write(json.dumps({KEY: key, **_jsonable(record)}, allow_nan=False) + "\n")
+
+    def _write(self, line: str) -> None:
+        try:
+            self._fh.seek(0, os.SEEK_END)
+            self._fh.write(line.encode())
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:         # disk full, quota, I/O error: the study and its report go on
+            self.failed = exc.strerror or type(exc).__name__
+            sys.stderr.write(f"gradcli: {self.path}: cannot write ({self.failed}); the study goes on, but runs "
+                             "from here on are not saved in it\n")
 
     def close(self) -> None:
-        self._fh.close()
+        try:
+            self._fh.close()
+        except OSError:                # the failed write is already reported
+            pass
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+HEADER_SEEN = object()
+NOT_JSON = object()
+
+
+def _parse(line: bytes):
+    """A line as JSON; HEADER_SEEN for the header, NOT_JSON for anything unreadable (deep nesting included)."""
+    try:
+        rec = json.loads(line)
+    except (ValueError, RecursionError, MemoryError):
+        return NOT_JSON
+    return HEADER_SEEN if rec == HEADER else rec
+
+
+def _open(path: Path) -> int:
+    """A regular file only: a FIFO would block, /dev/zero never ends, /dev/null cannot be fsync'd."""
+    if path.is_dir():
+        raise GradcliError(f"{path}: is a directory; give a file name for --results")
+    if not path.parent.is_dir():
+        raise GradcliError(f"{path}: folder {path.parent} does not exist")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o666)
+    except OSError as exc:
+        raise GradcliError(f"{_short(str(path))}: cannot open it for --results ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise GradcliError(f"{_short(str(path))}: not a regular file (a device, pipe or socket); give --results "
+                           "a file name")
+    os.set_blocking(fd, True)
+    return fd
+
+
+def _short(text: str, limit: int = MAX_NOTE) -> str:
+    return text if len(text) <= limit else text[:limit - 20] + "…" + text[-10:]
 
 
 def _lock(fh, path: Path) -> None:
