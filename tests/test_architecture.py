@@ -191,3 +191,17 @@ def test_starts_without_bounds_begin_at_x0_and_spread_around_it():
     starts = [s["x0"] for s in r.extra["multistart"]]
     assert starts[0] == [-1.2, 1.0] and len({tuple(s) for s in starts}) == 4
     assert r.verified and r.fun < 1e-10
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    """mkstemp creates 0600 files whatever the umask: colleagues could not read the figures."""
+    import os
+    import stat
+
+    from gradcli.report.output import write_atomic
+    old = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "out.json", "{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

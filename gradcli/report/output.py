@@ -27,6 +27,7 @@ def write_atomic(path: str | Path, data: bytes | str, force: bool = False) -> Pa
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())      # mkstemp makes 0600: give the mode a plain open() would
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -38,3 +39,10 @@ def write_atomic(path: str | Path, data: bytes | str, force: bool = False) -> Pa
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
