@@ -133,7 +133,7 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
     console.print(fitted_results(console, results, title))
     console.print(Text("f, ∇f, ∇²f: evaluations counted by gradcli; ‖∇f‖∞ at x* from the exact gradient", style="dim"))
     if best_index(results) is not None:
-        among = "our verdict calls a minimum" if any("verdict" in r.extra for r in results) else "that converged"
+        among = "our verdict calls a minimum" if any(r.verdict is not None for r in results) else "that converged"
         console.print(Text(f"(best): the lowest f(x*) among the runs {among}", style="dim"))
     for r in results:
         if not r.success:

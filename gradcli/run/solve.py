@@ -106,6 +106,8 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     with objective.quiet(), objective.observed(best, deadline, hist, *observers):
         try:
             result = spec.runner()(spec, objective, x0, run)
+        except GradcliError:
+            raise                 # the user's input (an option out of range): exit 2, not a failed run
         except Exception as exc:  # noqa: BLE001 - the one guard: a failed run, never a crashed tool
             result = error_result(spec.label, objective, x0, exc, started, best)
     result.x0 = list(x0)
