@@ -355,7 +355,8 @@ def test_confidence_band_of_a_line_is_the_textbook_formula(tmp_path):
     grid = np.array([0.0, 500.0, 1000.0])
     _, J = m.curve(res.run.x, grid)
     x = np.array(NORRIS_X)
-    expected = res.stats.t_value * NORRIS["rsd"] * np.sqrt(1 / len(x) + (grid - x.mean())**2 / np.sum((x - x.mean())**2))
+    sxx = np.sum((x - x.mean()) ** 2)
+    expected = res.stats.t_value * NORRIS["rsd"] * np.sqrt(1 / len(x) + (grid - x.mean()) ** 2 / sxx)
     assert band(J, res.stats.covariance, res.stats.t_value) == pytest.approx(expected, rel=1e-9)
 
 
