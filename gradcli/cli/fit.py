@@ -20,8 +20,8 @@ LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
               help="Start: by name (--p0 b1=500,b2=1e-4) or in parameter order. Required for a nonlinear model.")
 @click.option("--method", "-m", default="auto", show_default=True, metavar="NAME[,NAME...]|auto|all",
               help="trf, dogbox (SciPy least_squares), lm (MINPACK), all with the exact Jacobian; lstsq, bvls, "
-                   "nnls (linear models, exact); bfgs, l-bfgs-b, cg, tnc, slsqp, nelder-mead, powell (minimize over the RSS); aliases "
-                   "curve_fit, leastsq (lm), least_squares (trf). auto: lstsq for a linear model, else lm "
+                   "nnls (linear models, exact); bfgs, l-bfgs-b, cg, tnc, slsqp, nelder-mead, powell (minimize "
+                   "over the RSS); aliases curve_fit, leastsq (lm), least_squares (trf). auto: lstsq for a linear model, else lm "
                    "(trf with bounds or --loss).")
 @click.option("--sigma", default=None, metavar="COLUMN|VALUE",
               help="Uncertainty of each y (a column or one number): residuals become (f − y)/σ.")
