@@ -342,3 +342,31 @@ def test_real_process_bad_data(tmp_path, content):
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("gradcli: bad.csv:3: ") and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+# ---- the picture -----------------------------------------------------------------------------------------------
+def test_confidence_band_of_a_line_is_the_textbook_formula(tmp_path):
+    """Half-width t·s·sqrt(1/n + (x0 − x̄)²/Sxx) of a straight line's mean response (any regression text)."""
+    from gradcli.fit.stats import band
+
+    data = write_csv(tmp_path / "norris.csv", NORRIS_X, NORRIS_Y)
+    m = build_model("b0 + b1*x", read_table(str(data)))
+    (res,) = fit(m, np.zeros(2), [("lstsq", "lstsq")], methods.Settings())
+    grid = np.array([0.0, 500.0, 1000.0])
+    _, J = m.curve(res.run.x, grid)
+    x = np.array(NORRIS_X)
+    sxx = np.sum((x - x.mean()) ** 2)
+    expected = res.stats.t_value * NORRIS["rsd"] * np.sqrt(1 / len(x) + (grid - x.mean()) ** 2 / sxx)
+    assert band(J, res.stats.covariance, res.stats.t_value) == pytest.approx(expected, rel=1e-9)
+
+
+def test_plot_is_written_once_and_never_over_a_file(misra, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "fit.png"
+    res = run(MISRA1A["model"], "--data", misra, "--p0", MISRA1A["p0"], "--plot", out)
+    assert res.exit_code == 0 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    again = run(MISRA1A["model"], "--data", misra, "--p0", MISRA1A["p0"], "--plot", out)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert run(MISRA1A["model"], "--data", misra, "--p0", MISRA1A["p0"], "--plot", out, "--force").exit_code == 0
+    bad = run(MISRA1A["model"], "--data", misra, "--p0", MISRA1A["p0"], "--plot", tmp_path / "fit.gif")
+    assert bad.exit_code == 2 and ".png, .pdf or .svg" in bad.stderr and not (tmp_path / "fit.gif").exists()

@@ -19,9 +19,9 @@ LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 @click.option("--p0", default=None, metavar="B1=V,B2=V",
               help="Start: by name (--p0 b1=500,b2=1e-4) or in parameter order. Required for a nonlinear model.")
 @click.option("--method", "-m", default="auto", show_default=True, metavar="NAME[,NAME...]|auto|all",
-              help="trf, dogbox, lm (SciPy least_squares, exact Jacobian); lstsq, bvls, nnls (linear models, "
-                   "exact); bfgs, l-bfgs-b, cg, tnc, slsqp, nelder-mead, powell (minimize over the RSS); aliases "
-                   "curve_fit, leastsq (lm), least_squares (trf). auto: lstsq for a linear model, else lm "
+              help="trf, dogbox (SciPy least_squares), lm (MINPACK), all with the exact Jacobian; lstsq, bvls, "
+                   "nnls (linear models, exact); bfgs, l-bfgs-b, cg, tnc, slsqp, nelder-mead, powell (minimize "
+                   "over the RSS); aliases curve_fit, leastsq (lm), least_squares (trf). auto: lstsq for a linear model, else lm "
                    "(trf with bounds or --loss).")
 @click.option("--sigma", default=None, metavar="COLUMN|VALUE",
               help="Uncertainty of each y (a column or one number): residuals become (f − y)/σ.")
@@ -38,11 +38,15 @@ LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 @click.option("--gtol", type=click.FloatRange(min=0), default=None, help="Default 1e-15.")
 @click.option("--max-nfev", "max_nfev", type=click.IntRange(min=1), default=None,
               help="Residual evaluations allowed (default: SciPy's, 100·p for trf and dogbox).")
+@click.option("--plot", "plot", default=None, metavar="FILE.png|.pdf|.svg",
+              help="Draw the data, the fitted curve with its 95% confidence band (one predictor) and the residuals "
+                   "of the best fit; never over an existing file unless --force.")
+@click.option("--force", is_flag=True, help="Let --plot overwrite an existing file.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON record (several methods: {runs, best}).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells.")
 @click.pass_context
 def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scale, bounds, xtol, ftol, gtol,
-            max_nfev, as_json, quiet):
+            max_nfev, plot, force, as_json, quiet):
     """Fit MODEL to the columns of FILE by least squares, with the exact Jacobian.
 
     Reports each parameter with its standard error and 95% confidence interval (Student t on n − p degrees of
@@ -68,6 +72,9 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
     from gradcli.report.fit import fit_json, print_fit
     from gradcli.report.tables import consoles
 
+    if plot is not None:
+        from gradcli.report.fit_plot import check_plot
+        check_plot(plot, force)          # before any work: a lost picture is worse than an early error
     table = read_table(data)
     fm = build_model(model, table, y_text=y, sigma=sigma)
     start, start_note = start_point(fm, None if p0 is None else opt.point(p0, "--p0"))
@@ -84,6 +91,10 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
         notes.append(f"{fm.n} rows for {fm.p} parameters: no degrees of freedom, so no standard errors")
     results = fit(fm, start, runs, settings, absolute_sigma)
     best = best_of(results)
+    if plot is not None and results:
+        from gradcli.report.fit_plot import plot_fit
+        plot_fit(plot, fm, results[best if best is not None else 0], force)
+        notes.append(f"plot written to {plot}")
     if as_json:
         click.echo(fit_json(fm, results, skipped, settings, absolute_sigma, sigma, notes, best))
     elif not quiet:

@@ -178,6 +178,15 @@ class FitModel:
             out *= self.weights[:, None]
         return out
 
+    def curve(self, p, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """f and ∂f/∂p (unweighted) along ``grid`` values of the single predictor: the fitted curve and what
+        its confidence band needs."""
+        p = np.asarray(p, dtype=float).tolist()
+        with np.errstate(all="ignore"):
+            f = np.broadcast_to(np.asarray(self._f(*p, grid)[0], dtype=float), grid.shape)
+            J = np.column_stack([np.broadcast_to(np.asarray(c, dtype=float), grid.shape) for c in self._j(*p, grid)])
+        return f, J
+
     def hessian_sum(self, p, c: np.ndarray) -> np.ndarray:
         """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict."""
         if self._hess is None:

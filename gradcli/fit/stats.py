@@ -92,3 +92,10 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
                     flagged=flagged, r2=r2, chi2_reduced=(rss / dof if weights is not None and dof > 0 else None),
                     aic=aic, bic=bic, rank=rank, singular=s)
 
+
+
+def band(J: np.ndarray, cov: np.ndarray, t_value: float | None) -> np.ndarray:
+    """Half-width of the confidence band of the fitted curve: t·sqrt(gᵀ·cov·g) per point (delta method)."""
+    if t_value is None or not np.all(np.isfinite(cov)):
+        return np.full(len(J), np.nan)
+    return t_value * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, cov, J), 0.0))
