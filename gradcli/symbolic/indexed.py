@@ -27,7 +27,7 @@ from gradcli.symbolic import codegen
 
 INDEXED_MIN_N = 50        # below this many variables the expanded path is as quick, and prints derivatives
 _VECTOR_FUNCTIONS = {"exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh",
-                     "cosh", "tanh"}
+                     "cosh", "tanh", "erf"}
 
 
 @dataclass
@@ -222,6 +222,9 @@ def _part(s: sp.Sum, coeff: float, info, names: IndexedNames, position) -> SumPa
     second = [(pair, e) for pair, e in second if e != 0]
     arg_syms = ps + ([iv] if uses_i else [])
     ns = codegen._np_namespace()
+    if body.has(sp.erf):
+        from scipy.special import erf
+        ns["erf"] = erf
 
     def kernel(exprs):
         try:
