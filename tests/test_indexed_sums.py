@@ -163,3 +163,41 @@ def test_cli_newton_cg_extended_rosenbrock_json():
     d = json.loads(r.output)
     d = d[0] if isinstance(d, list) else d
     assert d["fun"] < 1e-8 and d["verdict"] == "minimum" and len(d["x"]) == 10_000
+
+
+# ---- long written-out sums, grouped by shape (gradcli/symbolic/grouped.py) -----------------------------
+SERIES = " + ".join(f"sin({k}*x)/{k}**2" for k in range(1, 1501))
+POWELL = " + ".join(f"(x{4*k+1}+10*x{4*k+2})**2 + 5*(x{4*k+3}-x{4*k+4})**2 + (x{4*k+2}-2*x{4*k+3})**4"
+                    f" + 10*(x{4*k+1}-x{4*k+4})**4" for k in range(60))
+
+
+def test_written_out_series_is_grouped_and_exact():
+    o = gradcli.objective(SERIES)
+    assert isinstance(o, SlicedObjective) and o.n == 1
+    k = np.arange(1, 1501)
+    for x in (0.3, -1.7, 2.9):
+        assert o.fun([x]) == pytest.approx(np.sum(np.sin(k * x) / k**2), rel=1e-13, abs=1e-13)
+        assert o.grad([x])[0] == pytest.approx(np.sum(np.cos(k * x) / k), rel=1e-12, abs=1e-12)
+        assert o.hess([x])[0, 0] == pytest.approx(-np.sum(np.sin(k * x)), rel=1e-10, abs=1e-10)
+
+
+def test_written_out_powell_equals_the_term_by_term_path():
+    o = gradcli.objective(POWELL)
+    assert isinstance(o, SlicedObjective) and o.n == 240
+    p = parse(POWELL)
+    old = Objective(p.expr, [sp.Symbol(v, real=True) for v in p.names], p.names)
+    assert tuple(o.variables) == p.names
+    x = np.random.default_rng(3).uniform(-1, 1, 240)
+    assert o.fun(x) == pytest.approx(old.fun_uncounted(x), rel=1e-13)
+    np.testing.assert_allclose(o.grad(x), old.grad_uncounted(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(o.hess(x).toarray(), old.hess_uncounted(x).toarray(), rtol=1e-12, atol=1e-11)
+
+
+def test_long_sum_of_unlike_terms_stays_term_by_term():
+    o = gradcli.objective(" + ".join(f"(x{k}-1)**2*x{k + 1}**{k % 9 + 2}" for k in range(1, 250)))
+    assert isinstance(o, SlicedObjective)           # 9 shapes of about 28 terms: grouped
+    unlike = " + ".join(f"x{k}**{k + 1}" for k in range(1, 220))   # every exponent its own shape
+    u = gradcli.objective(unlike)
+    assert not isinstance(u, SlicedObjective)
+    x = np.full(219, 0.9)
+    np.testing.assert_allclose(u.grad(x), [(k + 1) * 0.9**k for k in range(1, 220)], rtol=1e-12)

@@ -66,7 +66,8 @@ def parse(text: str, params: dict[str, object] | None = None, what: str = "expre
     if dim is not None and not 1 <= dim <= MAX_DIM:
         raise ExpressionError(text, None, f"--dim must be between 1 and {MAX_DIM} (MAX_DIM), got {dim}")
     tree, where = parse_tree(text, what)
-    builder = _Builder(text, where, parse_params(params), dim=dim)
+    from gradcli.expr.lazy import LazyBuilder, long_sum
+    builder = (LazyBuilder if long_sum(tree) else _Builder)(text, where, parse_params(params), dim=dim)
     try:
         expr = builder.build(tree)
     except RecursionError:

@@ -69,11 +69,18 @@ class Problem:
         import sympy as sp
 
         from gradcli.symbolic.compile import Objective, compile_constraint
+        objective = None
         if self.dim is not None and self.expr.has(sp.Sum):      # sums kept whole: evaluated on slices
             from gradcli.symbolic.indexed import analyse
             from gradcli.symbolic.sliced import SlicedObjective
-            return SlicedObjective(analyse(self.expr, self.dim), self.expr)
-        objective = Objective(self.expr, self.symbols, self.variables)
+            objective = SlicedObjective(analyse(self.expr, self.dim), self.expr)
+        elif self.expr.is_Add and len(self.expr.args) >= 200:     # long written out: grouped by shape
+            from gradcli.symbolic.grouped import analyse
+            from gradcli.symbolic.sliced import SlicedObjective
+            model = analyse(self.expr, self.symbols)
+            objective = SlicedObjective(model, self.expr) if model is not None else None
+        if objective is None:
+            objective = Objective(self.expr, self.symbols, self.variables)
         objective.constraints = [compile_constraint(kind, text, g, self.symbols)
                                  for kind, text, g in self.constraints]
         return objective

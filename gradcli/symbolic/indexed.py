@@ -32,16 +32,21 @@ _VECTOR_FUNCTIONS = {"exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", 
 
 @dataclass
 class Slot:
-    """Where one argument of a summand reads x: a strided slice (``step`` != 0) or one position."""
+    """Where one argument of a summand reads x: a strided slice (``step`` != 0), one position (``step``
+    0), or any positions (``idx``, written-out terms whose variables follow no stride)."""
 
     start: int
     step: int
     count: int
-    key: object = None              # what x[key] reads: a slice, or an int
+    idx: np.ndarray | None = None
+    key: object = None              # what x[key] reads: a slice, an int, or idx
     _positions: np.ndarray | None = None
 
     def __post_init__(self):
-        if self.step:
+        if self.idx is not None:
+            self.key = self._positions = self.idx
+            self.step = None
+        elif self.step:
             stop = self.start + self.step * (self.count - 1) + (1 if self.step > 0 else -1)
             self.key = slice(self.start, None if stop < 0 else stop, self.step)
         else:
@@ -55,7 +60,9 @@ class Slot:
 
     def add(self, out: np.ndarray, v) -> None:
         """out[where this slot reads] += v (v per term; a point receives the sum over the terms)."""
-        if self.step:
+        if self.idx is not None:
+            out += np.bincount(self.idx, np.broadcast_to(v, (self.count,)), minlength=out.size)
+        elif self.step:
             out[self.key] += v
         else:
             out[self.key] += float(np.sum(v)) if np.ndim(v) else v * self.count
@@ -68,7 +75,7 @@ class SumPart:
     coeff: float
     count: int
     slots: list[Slot]
-    index_values: np.ndarray | None         # the sum index itself, when the summand uses it (i*x[i])
+    extra: list                             # arguments that are not x: the sum index i, constants per term
     f: object = None
     g: object = None
     fg: object = None
@@ -79,8 +86,8 @@ class SumPart:
 
     def args(self, x: np.ndarray) -> list:
         out = [x[k] for k in self.keys]
-        if self.index_values is not None:
-            out.append(self.index_values)
+        if self.extra:
+            out.extend(self.extra)
         return out
 
     def total(self, v) -> float:
@@ -216,11 +223,17 @@ def _part(s: sp.Sum, coeff: float, info, names: IndexedNames, position) -> SumPa
     uses_i = i in body.free_symbols
     iv = sp.Symbol("_i", real=True)
     body = body.xreplace({i: iv}) if uses_i else body
+    arg_syms = ps + ([iv] if uses_i else [])
+    part = SumPart(coeff, count, slots, [np.arange(lo, hi + 1, dtype=float)] if uses_i else [])
+    return kernels(part, body, ps, arg_syms, NotCompact)
+
+
+def kernels(part: SumPart, body: sp.Expr, ps: list, arg_syms: list, error=NotCompact) -> SumPart:
+    """f, ∇f, (f, ∇f) and the non-zero second partials of ``body`` in ``ps``, generated once as NumPy code."""
     grads = [sp.diff(body, p) for p in ps]
     pairs = [(j, k) for j in range(len(ps)) for k in range(j, len(ps))]
     second = [(pair, sp.diff(grads[pair[0]], ps[pair[1]])) for pair in pairs]
     second = [(pair, e) for pair, e in second if e != 0]
-    arg_syms = ps + ([iv] if uses_i else [])
     ns = codegen._np_namespace()
     if body.has(sp.erf):
         from scipy.special import erf
@@ -228,13 +241,11 @@ def _part(s: sp.Sum, coeff: float, info, names: IndexedNames, position) -> SumPa
 
     def kernel(exprs):
         try:
-            fn, src = codegen.numpy_kernel(arg_syms, exprs, ns)
+            return codegen.numpy_kernel(arg_syms, exprs, ns)
         except codegen.CodegenError as exc:
-            raise NotCompact(f"generated code refused: {exc}") from None
-        return fn, src
+            raise error(f"generated code refused: {exc}") from None
 
-    part = SumPart(coeff, count, slots, np.arange(lo, hi + 1, dtype=float) if uses_i else None)
-    part.keys = [sl.key for sl in slots]
+    part.keys = [sl.key for sl in part.slots]
     part.f, _ = kernel([body])
     part.g, _ = kernel(grads)
     part.fg, part.source = kernel([body, *grads])
