@@ -23,6 +23,9 @@ def command():
 def list_problems(paths, tag, as_json):
     """List problems: name, dimension, tags, known f*.
 
+    Each file is read and its expressions checked, without running anything; data-driven files are
+    listed from their declared variable sizes (``problems check`` loads and checks them).
+
     \b
     Examples:
       gradcli problems list
@@ -30,20 +33,45 @@ def list_problems(paths, tag, as_json):
     """
     import json
 
+    from gradcli.expr.parse import lazy
     from gradcli.problem.file import find_files, problem_from_text, read_text
 
     rows = []
+    lazy.set(True)      # every check of a build, none of SymPy's simplification: the problems are not run
     for path in find_files(paths or ["problems"]):
-        p = problem_from_text(read_text(path))
-        if all(t in p.tags for t in tag):
-            rows.append({"name": p.name, "n": p.n, "tags": p.tags,
-                         "f_star": p.solution.f if p.solution else None, "file": str(path)})
+        pt = read_text(path)
+        row = _array_row(pt.doc)
+        if row is None:
+            p = problem_from_text(pt)
+            row = {"name": p.name, "n": p.n, "tags": p.tags, "f_star": p.solution.f if p.solution else None}
+        if all(t in row["tags"] for t in tag):
+            rows.append({**row, "file": str(path)})
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
     from gradcli.report.tables import consoles
     from gradcli.report.study import problems_table
     consoles()[0].print(problems_table(rows))
+
+
+def _array_row(doc: dict) -> dict | None:
+    """A data-driven file's row from its validated document: building it would load its data (and import
+    the array compiler) only to count variables. Its expressions are checked by `problems check`."""
+    if not ("data" in doc or "define" in doc) or not isinstance(doc.get("variables"), dict):
+        return None
+    n = 0
+    for size in doc["variables"].values():
+        dims = [size] if isinstance(size, int) and not isinstance(size, bool) else size
+        if not isinstance(dims, list) or not dims or any(isinstance(d, bool) or not isinstance(d, int) or d < 1
+                                                         for d in dims):
+            return None       # the full build says what is wrong
+        k = 1
+        for d in dims:
+            k *= d
+        n += k
+    sol = doc.get("solution")
+    return {"name": doc["name"], "n": n, "tags": list(doc.get("tags") or []),
+            "f_star": sol["f"] if isinstance(sol, dict) else None}
 
 
 @command.command("check")

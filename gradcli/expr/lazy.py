@@ -14,7 +14,7 @@ import ast
 
 import sympy as sp
 
-from gradcli.expr.build import _Builder
+from gradcli.expr.build import MAX_EXPONENT, MAX_NUMBER_DIGITS, _Builder, _digits
 
 LONG_SUM = 200      # top-level terms from which a sum is built unevaluated
 
@@ -32,6 +32,34 @@ class LazyBuilder(_Builder):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.bound = _Always()
+        self._symbolic: dict[int, tuple] = {}    # id -> (node, has a variable): unevaluated trees cache nothing
+
+    def _has_symbols(self, value) -> bool:
+        if value.is_Symbol:
+            return True
+        if value.is_Atom:
+            return False
+        known = self._symbolic.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        out = any(self._has_symbols(a) for a in value.args)
+        self._symbolic[id(value)] = (value, out)
+        return out
+
+    def check_value(self, node, value):
+        """The builder's checks; a node holding a variable skips the constant evaluation without asking
+        SymPy for its free symbols (a walk of the whole subtree at every level: quadratic here)."""
+        if isinstance(value, sp.Basic) and not value.is_Atom and self._has_symbols(value):
+            for a in (value, *value.args):
+                if a is sp.nan or a is sp.zoo or a is sp.oo or a is sp.S.NegativeInfinity:
+                    self.fail(node, f"this is undefined ({'nan' if a is sp.nan else 'infinite'}): a division by "
+                                    "zero, log(0), 0**-1 or similar in constants")
+                c = a if a.is_Number else (a.args[0] if a.is_Mul and a.args and a.args[0].is_Number else None)
+                if c is not None and _digits(c) > MAX_NUMBER_DIGITS:
+                    self.fail(node, f"this makes a number of about {_digits(c):.0f} digits; the limit is "
+                                    f"{MAX_NUMBER_DIGITS} (MAX_NUMBER_DIGITS)")
+            return value
+        return super().check_value(node, value)
 
     def call(self, node, fn, args):
         if fn in (sp.sqrt, sp.log) or not isinstance(fn, type):
@@ -45,6 +73,11 @@ class LazyBuilder(_Builder):
         if base.is_Integer and exponent.is_Integer and 0 <= int(exponent) <= 64 \
                 and abs(int(base)).bit_length() * int(exponent) <= 200:
             return sp.Integer(int(base) ** int(exponent))   # 3**2 in a series: exact, small, no evalf needed
+        if exponent.is_Integer and abs(int(exponent)) <= MAX_EXPONENT and (base.is_Symbol or base.is_Add) \
+                and self._has_symbols(base):
+            # (x - 1)**2: nothing to multiply out, the exponent is in range (the builder's checks would say so
+            # after evaluating it to 15 digits, which is most of the time of a long sum of squares)
+            return sp.S.One if exponent == 0 else base if exponent == 1 else sp.Pow(base, exponent, evaluate=False)
         out = super().power(node, base, exponent)       # the builder's bounds on exponents and digits first
         if base.is_Rational and exponent.is_Integer and isinstance(out, sp.Pow):
             return sp.Pow(base, exponent)               # an exact number (3**2 is 9): no evalf check needed

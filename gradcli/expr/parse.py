@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import sympy as sp
@@ -20,6 +21,10 @@ from gradcli.expr.build import CONSTANTS, FUNCTIONS, _NAME, _Builder
 from gradcli.expr.syntax import (MAX_DEPTH, MAX_DIM, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL_DIGITS,  # noqa: F401
                      MAX_MINMAX_ARGS, MAX_NUMBER_DIGITS, MAX_SUM_TERMS, _LOOKALIKES, _check_characters,
                      _to_python_source)
+
+lazy = ContextVar("lazy", default=False)
+"""True while only names and checks are wanted (``problems list``): terms are built unevaluated."""
+
 
 @dataclass(frozen=True)
 class Parsed:
@@ -67,7 +72,7 @@ def parse(text: str, params: dict[str, object] | None = None, what: str = "expre
         raise ExpressionError(text, None, f"--dim must be between 1 and {MAX_DIM} (MAX_DIM), got {dim}")
     tree, where = parse_tree(text, what)
     from gradcli.expr.lazy import LazyBuilder, long_sum
-    builder = (LazyBuilder if long_sum(tree) else _Builder)(text, where, parse_params(params), dim=dim)
+    builder = (LazyBuilder if long_sum(tree) or lazy.get() else _Builder)(text, where, parse_params(params), dim=dim)
     try:
         expr = builder.build(tree)
     except RecursionError:
