@@ -201,3 +201,14 @@ def test_long_sum_of_unlike_terms_stays_term_by_term():
     assert not isinstance(u, SlicedObjective)
     x = np.full(219, 0.9)
     np.testing.assert_allclose(u.grad(x), [(k + 1) * 0.9**k for k in range(1, 220)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("log(0)*x", "undefined"), ("asin(2)*x", "not a real number"), ("(x**1000)**1000", "MAX_EXPONENT"),
+    ("max(a,b,c,d,e,f,g)", "MAX_MINMAX_ARGS"), ("(2**300*x)**1000", "MAX_NUMBER_DIGITS"),
+])
+def test_long_sums_built_unevaluated_keep_every_limit(bad, words):
+    from gradcli.errors import GradcliError
+    text = " + ".join(f"(x{k} - {k})**2" for k in range(1, 301)) + " + " + bad
+    with pytest.raises(GradcliError, match=words):
+        build_problem(text)

@@ -37,15 +37,18 @@ def list_problems(paths, tag, as_json):
     from gradcli.problem.file import find_files, problem_from_text, read_text
 
     rows = []
-    lazy.set(True)      # every check of a build, none of SymPy's simplification: the problems are not run
-    for path in find_files(paths or ["problems"]):
-        pt = read_text(path)
-        row = _array_row(pt.doc)
-        if row is None:
-            p = problem_from_text(pt)
-            row = {"name": p.name, "n": p.n, "tags": p.tags, "f_star": p.solution.f if p.solution else None}
-        if all(t in row["tags"] for t in tag):
-            rows.append({**row, "file": str(path)})
+    token = lazy.set(True)      # every check of a build, none of SymPy's simplification: nothing is run
+    try:
+        for path in find_files(paths or ["problems"]):
+            pt = read_text(path)
+            row = _array_row(pt.doc)
+            if row is None:
+                p = problem_from_text(pt)
+                row = {"name": p.name, "n": p.n, "tags": p.tags, "f_star": p.solution.f if p.solution else None}
+            if all(t in row["tags"] for t in tag):
+                rows.append({**row, "file": str(path)})
+    finally:
+        lazy.reset(token)
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return

@@ -62,8 +62,9 @@ class LazyBuilder(_Builder):
         return super().check_value(node, value)
 
     def call(self, node, fn, args):
-        if fn in (sp.sqrt, sp.log) or not isinstance(fn, type):
-            return super().call(node, fn, args)       # helpers (sqrt is a Pow, log(x, b) a quotient)
+        if fn in (sp.sqrt, sp.log, sp.Min, sp.Max) or not isinstance(fn, type):
+            # helpers (sqrt is a Pow, log(x, b) a quotient), and min/max, whose nested arguments count together
+            return super().call(node, fn, args)
         try:
             return fn(*args, evaluate=False)
         except (TypeError, ValueError):
