@@ -221,3 +221,28 @@ def test_stationary_and_grad_commands_write_kept_whole_sums_out():
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
     assert len(d["gradient"]) == 60 and np.allclose(d["values"], 0.0)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_long_slices_reuse_buffers_and_give_the_same_numbers(case, monkeypatch):
+    from gradcli.symbolic import indexed
+    n = 80_000
+    text = _case(CASES[case], n)
+    indexed.analyse.cache_clear()
+    monkeypatch.setattr(indexed, "INPLACE_MIN", 10**9)        # temporaries as usual
+    plain = gradcli.objective(text, dim=n)
+    indexed.analyse.cache_clear()
+    monkeypatch.undo()
+    buffered = gradcli.objective(text, dim=n)
+    assert "_b0" in buffered.parts[0].source and "_b0" not in plain.parts[0].source
+    rng = np.random.default_rng(case)
+    xs = [rng.uniform(0.1, 1, buffered.n) for _ in range(2)]
+    p = np.cos(np.arange(buffered.n))
+    for x in xs + xs:                                   # every kernel called again at another point
+        assert buffered.fun(x) == pytest.approx(plain.fun(x), rel=1e-13)
+        np.testing.assert_allclose(buffered.grad(x), plain.grad(x), rtol=1e-13, atol=1e-13)
+        f, g = buffered.value_and_grad(x)
+        np.testing.assert_allclose(g, plain.grad(x), rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(buffered.hessp(x, p), plain.hessp(x, p), rtol=1e-12, atol=1e-12)
+    assert (buffered.hess(xs[0]) != plain.hess(xs[0])).nnz == 0 or \
+        np.allclose((buffered.hess(xs[0]) - plain.hess(xs[0])).data, 0, atol=1e-10)

@@ -159,10 +159,15 @@ def _emit(args: Sequence, reps, reduced, namespace: dict):
     lines += [f"    {sym} = {text(value)}" for sym, value in reps]
     lines.append(f"    return [{', '.join(text(e) for e in reduced)}]")
     src = "\n".join(lines)
+    return checked_exec(src, set(names) | {str(s) for s, _ in reps}, scope, namespace), src
+
+
+def checked_exec(src: str, names: set, scope: dict, namespace: dict, allowed=_ALLOWED_NODES):
+    """Compile generated ``src`` after checking it against the AST whitelist; return its ``_generated``."""
     tree = ast.parse(src)
-    known = set(names) | {str(s) for s, _ in reps} | (set(scope) - {"__builtins__"}) | {"_generated"}
+    known = names | (set(scope) - {"__builtins__"}) | {"_generated"}
     for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
+        if not isinstance(node, allowed):
             raise CodegenError(f"generated code has {type(node).__name__}")
         if isinstance(node, ast.Name) and node.id not in known:
             raise CodegenError(f"generated code names {node.id}")
@@ -175,7 +180,7 @@ def _emit(args: Sequence, reps, reduced, namespace: dict):
     except (RecursionError, MemoryError) as exc:
         raise CodegenError(f"generated code too deep for Python: {exc}") from None
     exec(code, scope)  # checked above: arithmetic and math only
-    return scope["_generated"], src
+    return scope["_generated"]
 
 
 def llvm_function(args: Sequence, exprs: Sequence, scalar: bool = False):

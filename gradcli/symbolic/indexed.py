@@ -24,6 +24,7 @@ import sympy as sp
 from gradcli.expr.indexed import IndexedNames, NotCompact, build_compact
 from gradcli.expr.parse import natural_key
 from gradcli.symbolic import codegen
+from gradcli.symbolic.inplace import INPLACE_MIN, inplace_kernel
 
 INDEXED_MIN_N = 50        # below this many variables the expanded path is as quick, and prints derivatives
 _VECTOR_FUNCTIONS = {"exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh",
@@ -240,6 +241,11 @@ def kernels(part: SumPart, body: sp.Expr, ps: list, arg_syms: list, error=NotCom
         ns["erf"] = erf
 
     def kernel(exprs):
+        if part.count >= INPLACE_MIN:
+            try:
+                return inplace_kernel(arg_syms, exprs, ns, part.count)
+            except codegen.CodegenError:
+                pass            # an operation without a ufunc: temporaries as usual
         try:
             return codegen.numpy_kernel(arg_syms, exprs, ns)
         except codegen.CodegenError as exc:

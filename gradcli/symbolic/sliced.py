@@ -153,7 +153,8 @@ class SlicedObjective(Observable):
         p = np.asarray(p, dtype=float)
         at = self._h_at
         if at is None or not np.array_equal(at[0], x):
-            hs = [part.h(*part.args(x)) if part.h is not None else [] for part in self.parts]
+            # copies: a long slice's kernel writes into buffers it reuses at its next call
+            hs = [[np.array(h) for h in part.h(*part.args(x))] if part.h is not None else [] for part in self.parts]
             Hr = None
             if self._rest is not None:
                 Hr = self._rest.hess_uncounted(x[self._rest_pos])
