@@ -8,6 +8,7 @@ Errors say ``FILE:LINE: field: what is wrong``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -299,6 +300,31 @@ def _path(field: str) -> tuple:
 def load_problem(path: str | Path, **overrides):
     """One problem file → a validated Problem (overrides from the command line win)."""
     return problem_from_text(read_text(path), **overrides)
+
+
+def data_digest(text: str, path: str) -> str:
+    """A hash of the contents of every data file the problem file's text names (`data: {y: t.csv}`), so that
+    a results file's run key changes when a data file is edited; '' when it names none. Each file's hash is
+    cached per (path, size, mtime, inode) in arrays.data: a study asks for every run's key."""
+    files = _data_files(text, str(path))
+    if not files:
+        return ""
+    from gradcli.arrays.data import file_hash
+
+    h = hashlib.sha256()
+    for name, rel in files:
+        h.update(f"{name}={rel}\0{file_hash(str(Path(path).parent / rel))}\0".encode())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _data_files(text: str, path: str) -> tuple[tuple[str, str], ...]:
+    try:
+        data = parse_text(text, path).doc.get("data") or {}
+    except GradcliError:           # a bad file fails its runs with its own message
+        return ()
+    return tuple(sorted((k, v.rsplit(":", 1)[0] if ".npz:" in v else v) for k, v in data.items()
+                        if isinstance(v, str)))
 
 
 def is_problem_file(arg: str) -> bool:

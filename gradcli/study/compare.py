@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
-from gradcli.problem.file import find_files, parse_text, problem_from_text, read_text
+from gradcli.problem.file import data_digest, find_files, parse_text, problem_from_text, read_text
 from gradcli.solvers.registry import REGISTRY, resolve
 
 DEFAULT_TOL = 1e-6
@@ -46,9 +46,12 @@ class Task:
 
         The results file (--results) is keyed by it, so a re-run with the same options skips the run
         and one with different options does not. ``history`` is left out: it changes what is recorded,
-        not what runs (and a study with --results always records it)."""
+        not what runs (and a study with --results always records it). The contents of data files the
+        problem names are in it too: an edited t.csv is a new run."""
         what = [self.sha256, self.method, self.start, self.seed, self.x0, self.tol, self.maxiter, self.timeout,
                 self.solve_tol]
+        data = data_digest(self.text, self.path)
+        what += [data] if data else []        # keys of problems without data files are as before
         return hashlib.sha256(json.dumps(what).encode()).hexdigest()[:32]
 
 
