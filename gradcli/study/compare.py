@@ -116,15 +116,17 @@ def _cache() -> dict[str, tuple]:
 
 
 def _compiled(task: Task):
-    """The problem and its compiled objective, built once per worker thread and problem text."""
+    """The problem and its compiled objective, built once per worker thread and problem text (and data files'
+    contents: a long-lived worker must not reuse an edited t.csv's old values)."""
     cache = _cache()
-    if task.sha256 not in cache:
+    key = task.sha256 + data_digest(task.text, task.path)
+    if key not in cache:
         from gradcli.run.solve import compile_problem
         problem = problem_from_text(parse_text(task.text, task.path))
-        cache[task.sha256] = (problem, compile_problem(problem))
+        cache[key] = (problem, compile_problem(problem))
         with _LOCK:
             _COMPILES[0] += 1
-    return cache[task.sha256]
+    return cache[key]
 
 
 def worker_state() -> dict:
