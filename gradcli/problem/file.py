@@ -19,10 +19,11 @@ MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-nu
 MAX_YAML_DEPTH = 20            # nesting of lists/mappings: the format needs 3; PyYAML composes recursively
 
 _NUMBER = {"type": "number"}
+_SEED = {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}    # NumPy's seed range
 # array problems (data:, define:, variables with sizes): a variable's start is a number (filled), a list,
 # or a seeded draw; see gradcli/arrays/problem.py
 _RANDOM_START = {"type": "object", "additionalProperties": False, "required": ["random"], "properties": {
-    "random": {"enum": ["normal"]}, "seed": {"type": "integer"}, "scale": _NUMBER, "loc": _NUMBER}}
+    "random": {"enum": ["normal"]}, "seed": _SEED, "scale": _NUMBER, "loc": _NUMBER}}
 _BLOCK_START = {"oneOf": [_NUMBER, {"type": "array", "minItems": 1, "items": {
     "oneOf": [_NUMBER, {"type": "array", "items": _NUMBER, "minItems": 1}]}}, _RANDOM_START]}
 _VECTOR = {"oneOf": [{"type": "array", "items": _NUMBER, "minItems": 1},
@@ -31,7 +32,7 @@ _NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
 _SIZE = {"oneOf": [{"type": "integer", "minimum": 1},
                    {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]}
 _GENERATOR = {"type": "object", "additionalProperties": False, "required": ["random", "shape"], "properties": {
-    "random": {"enum": ["normal", "uniform", "integers"]}, "seed": {"type": "integer"},
+    "random": {"enum": ["normal", "uniform", "integers"]}, "seed": _SEED,
     "shape": {"oneOf": [{"type": "integer", "minimum": 1},
                         {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]},
     "low": _NUMBER, "high": _NUMBER, "loc": _NUMBER, "scale": _NUMBER}}
@@ -55,7 +56,7 @@ SCHEMA = {
         "parameters": {"type": "object", "additionalProperties": _NUMBER},
         "x0": _VECTOR,
         "starts": {"type": "array", "items": _VECTOR, "minItems": 1},
-        "seed": {"type": "integer"},
+        "seed": _SEED,
         "dim": {"type": "integer", "minimum": 1},
         "bounds": {"type": "object", "additionalProperties": {
             "type": "array", "minItems": 2, "maxItems": 2,
