@@ -32,7 +32,8 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    from gradcli.study.compare import plan, run_study, worker_state
+    from gradcli.study.compare import plan, worker_state
+    from gradcli.study.engines import run_study
 
     files = [ROOT / "problems" / f"{p}.yaml" for p in PROBLEMS]
     methods = "bfgs,nelder-mead"

@@ -107,7 +107,7 @@ def test_lbfgsb_needs_far_fewer_gradients_than_gd(tmp_path):
     gd = solve_one(p, "gd", objective=obj, options={"step": "fixed", "lr": 0.1}, maxiter=10_000)
     lb = solve_one(p, "l-bfgs-b", objective=obj)
     assert lb.fun <= gd.fun * (1 + 1e-6) and lb.njev < gd.njev / 20
-    assert lb.extra["verdict"] == "minimum" and lb.x_named["w"].shape == (20,)
+    assert lb.verdict.kind == "minimum" and lb.x_named["w"].shape == (20,)
 
 
 def test_hessian_methods_get_difference_hessp_and_verdict_is_honest(tmp_path):
@@ -116,7 +116,7 @@ def test_hessian_methods_get_difference_hessp_and_verdict_is_honest(tmp_path):
     obj = compile_problem(p)
     for method in ("newton-cg", "trust-ncg"):
         r = solve_one(p, method, objective=obj)
-        assert r.success and r.nhev > 0 and r.extra["verdict"] == "minimum", (method, r.message)
+        assert r.success and r.nhev > 0 and r.verdict.kind == "minimum", (method, r.message)
         assert "differences of the exact gradient" in r.extra["hessian"]
 
 
@@ -244,7 +244,7 @@ def test_progress_observer_draws_the_cost(monkeypatch):
     obs = progress.ProgressObserver(100, "gd", force=True)
     obs.console = Console(file=io.StringIO(), width=100)
     from gradcli.symbolic.compile import Counts
-    obs(Counts(nfev=3, njev=50), 0.125)
+    obs.draw(Counts(nfev=3, njev=50), 0.125)
     obs.close()
     assert "f = 0.125" in obs.console.file.getvalue()
 

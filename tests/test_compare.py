@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli import cli
-from gradcli.study.compare import plan, run_study, solved
+from gradcli.study.compare import plan, solved
+from gradcli.study.engines import run_study
 from gradcli.study.profiles import performance_profile, summarize
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
@@ -108,7 +109,7 @@ def test_convergence_plots_and_refusal_before_the_study(tmp_path, monkeypatch):
     assert pngs == ["freudenstein_roth-0.png", "freudenstein_roth-1.png", "rosenbrock-0.png"]
     assert all((folder / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     # a second run would overwrite them: refused before any run starts, not after the study
-    import gradcli.study.compare as study
+    import gradcli.study.engines as study
 
     def must_not_run(*a, **k):
         raise AssertionError("the study ran")

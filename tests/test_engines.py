@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from gradcli.study import compare
 from gradcli.study import engines
 from gradcli.cli import cli
-from gradcli.study.compare import plan, run_study
+from gradcli.study.compare import plan
+from gradcli.study.engines import run_study
 
 pytestmark = pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
                                 reason="the replaced run_task reaches the workers only through fork")

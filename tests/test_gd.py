@@ -21,7 +21,7 @@ GD_FAMILY = [s.name for s in REGISTRY if s.family == "gd"]
 
 
 def one(expr, x0, method, **kw):
-    [r] = gradcli.minimize(expr, x0, method, **kw)
+    r = gradcli.minimize(expr, x0, method, **kw)
     return r
 
 

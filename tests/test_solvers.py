@@ -44,7 +44,7 @@ def test_every_method_solves_a_small_problem(spec):
 
 def test_fmin_reproduces_scipy_figures():
     # scipy.optimize.fmin(lambda x: x**2-4*x+8, 1.3, full_output=True): 16 iterations, 32 evaluations
-    [r] = gradcli.minimize("x**2-4*x+8", [1.3], "fmin")
+    r = gradcli.minimize("x**2-4*x+8", [1.3], "fmin")
     assert (r.nit, r.nfev, r.njev) == (16, 32, 0)
     assert r.x[0] == pytest.approx(2.00001953, abs=1e-8)
     assert r.method == "Nelder-Mead"
@@ -125,12 +125,12 @@ def test_aliases_resolve_to_scipy_methods():
 
 
 def test_a_nan_start_is_reported_not_crashed():
-    [r] = gradcli.minimize("log(x)", [-1.0], "bfgs")
+    r = gradcli.minimize("log(x)", [-1.0], "bfgs")
     assert not r.success and r.status.value in ("non-finite value", "error", "failed", "line search failed")
 
 
 def test_unbounded_below_is_diverged_not_success():
-    [r] = gradcli.minimize("x**3", [0.5], "bfgs")
+    r = gradcli.minimize("x**3", [0.5], "bfgs")
     assert not r.success
 
 

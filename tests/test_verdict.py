@@ -63,10 +63,10 @@ def test_bounds_and_constraints():
 def test_hs071_slsqp_kkt():
     p = load_problem("problems/hs071.yaml")
     r = solve_one(p, "slsqp", objective=compile_problem(p), tol=1e-10)
-    assert r.extra["verdict"] == "minimum"
+    assert r.verdict.kind == "minimum"
     assert r.fun == pytest.approx(17.0140173, abs=1e-6)
-    assert r.extra["kkt_residual"] <= 1e-6 and r.extra["maxcv"] <= 1e-8
-    lam = r.extra["multipliers"]
+    assert r.verdict.kkt_residual <= 1e-6 and r.maxcv <= 1e-8
+    lam = r.verdict.multipliers
     assert lam["x1*x2*x3*x4 >= 25"] == pytest.approx(0.55229, abs=1e-4)
     assert lam["x1**2 + x2**2 + x3**2 + x4**2 == 40"] == pytest.approx(-0.16147, abs=1e-4)
 

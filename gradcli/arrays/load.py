@@ -7,7 +7,7 @@ from gradcli.errors import ExpressionError, ProblemError
 
 def array_problem_from_text(pt, **overrides):
     from gradcli.problem.core import Solution
-    from gradcli.problem.file import ProblemFileError, _path
+    from gradcli.problem.fileerror import ProblemFileError, _path
     from gradcli.arrays.problem import build_array_problem
 
     d = pt.doc

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 import numpy as np
 
 from gradcli.compiled.counts import Counts
+from gradcli.compiled.observers import Observable
+from gradcli.compiled.protocol import Capabilities
 from gradcli.errors import GradcliError
 from gradcli.arrays.evaluate import build
 
@@ -25,13 +27,12 @@ DENSE_HESS_MAX_N = 2000
 
 
 HESSIAN_METHOD = "central differences of the exact gradient"
-OBSERVE_EVERY = 64      # evaluations between progress reports (an observer call costs ~µs; a step ~100 µs)
+CAPABILITIES = Capabilities(exact_hessian=False, hessian_method=HESSIAN_METHOD, prefers_hessp=True,
+                            fused_value_and_grad=True, training=True, symbolic=False)
 
 
-class ArrayObjective:
-    is_array = True
-    prefers_hessp = True
-    hessian_method = HESSIAN_METHOD
+class ArrayObjective(Observable):
+    capabilities = CAPABILITIES
 
     def __init__(self, problem):
         self.problem = problem
@@ -46,10 +47,12 @@ class ArrayObjective:
         self._f = math.nan
         self._xcopy: np.ndarray | None = None
         self._saved = None
-        self.observer = None        # progress: called as observer(counts, f) every OBSERVE_EVERY evaluations
         self._quiet = False         # inside quiet(): NumPy's floating-point warnings are already off
 
     backend = "numpy (array graph, reverse mode)"
+
+    def backend_summary(self) -> str:
+        return f"evaluation: {self.backend}; second derivatives: {HESSIAN_METHOD}"
 
     def prepare(self, grad: bool = True, hess: bool = False) -> None:
         """Everything is compiled in the constructor; nothing left to do before a timed run."""
@@ -103,18 +106,11 @@ class ArrayObjective:
         return self._gradient_only(x)     # keeps nothing of x: its result is a fresh array
 
     def fun(self, x) -> float:
-        c = self.counts
-        c.nfev += 1
-        f = self._eval(x)
-        if self.observer is not None and c.nfev % OBSERVE_EVERY == 0:
-            self.observer(c, f)
-        return f
+        self.counts.nfev += 1
+        return self._eval(x)
 
     def grad(self, x) -> np.ndarray:
-        c = self.counts
-        c.njev += 1
-        if self.observer is not None and c.njev % OBSERVE_EVERY == 0:
-            self.observer(c, self._f)       # the last f evaluated
+        self.counts.njev += 1
         return self.grad_uncounted(x)
 
     def value_and_grad(self, x) -> tuple[float, np.ndarray]:
@@ -129,8 +125,6 @@ class ArrayObjective:
         f, g, saved = self._fused(x)
         f = float(f)
         self._x, self._xcopy, self._f, self._saved = None, x, f, saved
-        if self.observer is not None and c.nfev % OBSERVE_EVERY == 0:
-            self.observer(c, f)
         return f, g
 
     # ---- second order, by differences of the exact gradient --------------------------------------

@@ -31,6 +31,19 @@ class ArrayProblem(Problem):
     var_nodes: list[Node] = field(default_factory=list)
     grad_nodes: list[Node | None] = field(default_factory=list)   # ∂f/∂v per variable node, built once
 
+    symbolic = False
+
+    def compile(self):
+        from gradcli.arrays.objective import ArrayObjective
+        return ArrayObjective(self)
+
+    def annotate(self, result, spec) -> None:
+        annotate_result(result, self, spec)
+
+    def verify(self, objective, x):
+        from gradcli.arrays.verdict import verify_array
+        return verify_array(objective, self, x)
+
     def split(self, x) -> dict[str, np.ndarray | float]:
         """x as {name: array of the block's shape} (a float for a scalar variable)."""
         x = np.asarray(x, dtype=float)
@@ -209,7 +222,7 @@ def annotate_result(result, problem: ArrayProblem, spec) -> None:
     from gradcli.report.save_x import summarize
     from gradcli.arrays.objective import HESSIAN_METHOD
 
-    if result.x and all(math.isfinite(v) for v in result.x):
+    if result.x.size and all(math.isfinite(v) for v in result.x):
         result.x_named = problem.split(result.x)
         result.extra["x_named"] = {k: summarize(v) for k, v in result.x_named.items()}
     if spec.needs_hess:

@@ -14,11 +14,12 @@ import math
 
 import numpy as np
 
-from gradcli.checks.verdict import (EIG_ZERO, EIGENVALUES_SHOWN, MAXIMUM, MINIMUM, NOT_FINITE, NOT_STATIONARY, SADDLE,
-                       STATIONARY_TOL, Verdict, _relative)
+from gradcli.checks.verdict import (EIG_ZERO, EIGENVALUES_SHOWN, MAXIMUM, MINIMUM, NOT_FINITE, NOT_STATIONARY,
+                                   SADDLE, STATIONARY_TOL, _relative)
+from gradcli.result import Verdict, VerdictKind
 
 DENSE_N = 60
-NOT_VERIFIED = "not verified (no Hessian)"
+NOT_VERIFIED = VerdictKind.NOT_VERIFIED
 SOURCE = "Hessian from central differences of the exact gradient"
 
 

@@ -256,13 +256,9 @@ def check_gradient(problem: Problem, at, *, gradient: list[str] | None = None, s
         raise GradcliError(f"--fd: '{scheme}' is not a scheme; use one of {', '.join(SCHEMES)}")
     if not (rtol >= 0 and atol >= 0):
         raise GradcliError("--rtol and --atol must be non-negative")
-    if getattr(problem, "blocks", None) is not None:       # array problem: its own compiled objective
-        from gradcli.run.solve import compile_problem
-        objective = compile_problem(problem)
-        if gradient is not None:
-            raise GradcliError("a hand-written gradient (--grad, gradient:) is for scalar problems only")
-    else:
-        objective = Objective(problem.expr, problem.symbols, problem.variables)
+    if not problem.symbolic and gradient is not None:
+        raise GradcliError("a hand-written gradient (--grad, gradient:) is for scalar problems only")
+    objective = problem.compile()
     hand = compile_gradient(gradient, problem) if gradient is not None else None
     x0 = np.array(_vector(at, problem.variables, "--at"), dtype=float)
     result = GradCheck(problem.variables, "hand-written" if hand else "symbolic", scheme, rtol, atol,

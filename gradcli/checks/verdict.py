@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradcli.result import Verdict, VerdictKind
+
 STATIONARY_TOL = 1e-4
 EIG_ZERO = math.sqrt(np.finfo(float).eps)
 FEASIBLE_TOL = 1e-6
@@ -50,68 +52,33 @@ ACTIVE_TOL = 1e-6
 EIGENVALUES_SHOWN = 10          # eigenvalues listed in full up to this n
 DENSE_MAX_N = 500               # above this, sparse eigensolver only
 
-MINIMUM = "minimum"
-DEGENERATE = "minimum (degenerate)"
-NONSMOOTH_MIN = "minimum (non-smooth, sampled)"
-SADDLE = "saddle point"
-MAXIMUM = "maximum"
-NOT_STATIONARY = "not stationary"
-INFEASIBLE = "infeasible"
-NOT_FINITE = "not finite"
+MINIMUM = VerdictKind.MINIMUM
+DEGENERATE = VerdictKind.DEGENERATE
+NONSMOOTH_MIN = VerdictKind.NONSMOOTH_MIN
+SADDLE = VerdictKind.SADDLE
+MAXIMUM = VerdictKind.MAXIMUM
+NOT_STATIONARY = VerdictKind.NOT_STATIONARY
+INFEASIBLE = VerdictKind.INFEASIBLE
+NOT_FINITE = VerdictKind.NOT_FINITE
 
 
-@dataclass
-class Verdict:
-    """What the point is, and the numbers that say so (all JSON-able)."""
-
-    kind: str
-    reason: str
-    f: float
-    stationarity: float | None = None          # ‖∇f − Jᵀλ‖∞ (plain ‖∇f‖∞, projected with bounds)
-    relative_gradient: float | None = None     # max_i |r_i|·max(1, |x_i|) / max(1, |f|): what is tested
-    kkt_residual: float | None = None          # the same, relative: / max(1, |f|); None without constraints
-    newton_step: float | None = None           # ‖H⁻¹∇f‖∞ when H is positive definite
-    min_eig: float | None = None               # of the (reduced / projected Lagrangian) Hessian
-    max_eig: float | None = None
-    eigenvalues: list[float] | None = None     # all of them when n ≤ 10
-    maxcv: float | None = None
-    multipliers: dict[str, float] = field(default_factory=dict)
-    active: list[str] = field(default_factory=list)
-
-    @property
-    def is_minimum(self) -> bool:
-        return self.kind.startswith(MINIMUM)
-
-    def as_extra(self) -> dict:
-        """Keys merged into a Result's JSON record (``verdict`` is the kind, a string).
-
-        Eigenvalues are reported to their accuracy: a backward-stable eigensolver is exact only up to
-        ~eps·max|λ| (Golub & Van Loan, Thm 8.1.4), and the last bits below that were seen to differ
-        between worker processes for the same matrix; they are rounded to a power of two near
-        64·eps·max|λ| so a study's records are the same wherever they ran.
-        """
-        q = _eig_quantum(self.min_eig, self.max_eig)
-        out = {"verdict": self.kind, "verdict_reason": self.reason, "stationarity": self.stationarity,
-               "relative_gradient": self.relative_gradient,
-               "min_eig": _quantize(self.min_eig, q), "max_eig": _quantize(self.max_eig, q),
-               "kkt_residual": self.kkt_residual}
-        if self.newton_step is not None:
-            out["newton_step"] = self.newton_step
-        if self.eigenvalues is not None:
-            out["eigenvalues"] = [_quantize(e, q) for e in self.eigenvalues]
-        if self.maxcv is not None:
-            out["maxcv"] = self.maxcv
-        if self.multipliers:
-            out["multipliers"] = self.multipliers
-        return out
+def max_violation(problem, constraints, x) -> float:
+    """Largest violation of a bound or constraint at x, computed from our own functions."""
+    x = np.asarray(x, dtype=float)
+    worst = 0.0
+    if problem.bounds is not None:
+        lo, hi = np.array(problem.bounds).T
+        worst = max(worst, float(np.max(np.maximum(lo - x, 0.0))), float(np.max(np.maximum(x - hi, 0.0))))
+    for c in constraints:
+        v = c.fun(x)
+        worst = max(worst, abs(v) if c.kind == "eq" else max(-v, 0.0))
+    return worst if math.isfinite(worst) else math.inf
 
 
 def verify(objective, problem, x) -> Verdict:
-    """The verdict at ``x`` for ``problem``; uses only uncounted evaluations of ``objective``."""
+    """The verdict at ``x`` for a symbolic ``problem`` (array problems: gradcli/arrays/verdict.py); uses
+    only uncounted evaluations of ``objective``."""
     x = np.asarray(x, dtype=float).ravel()
-    if getattr(objective, "is_array", False):    # no symbolic Hessian: see gradcli/arrays/verdict.py
-        from gradcli.arrays.verdict import verify_array
-        return verify_array(objective, problem, x)
     from gradcli.symbolic.codegen import smooth
     if not np.all(np.isfinite(x)):
         return Verdict(NOT_FINITE, "x is not finite", math.nan)
@@ -121,7 +88,6 @@ def verify(objective, problem, x) -> Verdict:
     scale = max(1.0, abs(f))
     maxcv = None
     if problem.bounds is not None or problem.constraints:
-        from gradcli.run.solve import max_violation
         maxcv = max_violation(problem, objective.constraints, x)
         if not maxcv <= FEASIBLE_TOL:
             return Verdict(INFEASIBLE, f"largest violation {maxcv:.2g} > {FEASIBLE_TOL:g}", f, maxcv=maxcv)
@@ -376,7 +342,6 @@ def _nonsmooth(objective, problem, x, f, maxcv) -> Verdict:
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
     r = max(1.0, float(np.max(np.abs(x))))
     margin = 1e-12 * max(1.0, abs(f))
-    from gradcli.run.solve import max_violation
     for t in (1e-3, 1e-2):
         for d in dirs:
             y = x + t * r * d
@@ -388,20 +353,6 @@ def _nonsmooth(objective, problem, x, f, maxcv) -> Verdict:
                                f, maxcv=maxcv)
     return Verdict(NONSMOOTH_MIN, f"non-smooth: no decrease among {2 * len(dirs)} sampled points within "
                                   f"{1e-2 * r:.0e}", f, maxcv=maxcv)
-
-
-def _eig_quantum(lo, hi) -> float | None:
-    scale = max(abs(v) for v in (lo, hi) if v is not None and np.isfinite(v)) if any(
-        v is not None and np.isfinite(v) for v in (lo, hi)) else 0.0
-    if scale == 0.0:
-        return None
-    return 2.0 ** np.ceil(np.log2(64 * np.finfo(float).eps * scale))
-
-
-def _quantize(v, q):
-    if v is None or q is None or not np.isfinite(v):
-        return v
-    return float(np.round(v / q) * q)
 
 
 def lanczos_start(n: int) -> np.ndarray:

@@ -14,12 +14,15 @@ from gradcli import __version__
 
 COMMANDS = {
     "minimize": ("gradcli.cli.minimize", "Minimize an expression or a problem file with one or many methods."),
+    "maximize": ("gradcli.cli.maximize", "Maximize an expression or a problem file (the mirror of minimize)."),
     "methods": ("gradcli.cli.methods", "List every method: family, what it needs, aliases, options."),
     "compare": ("gradcli.cli.compare", "Run many methods on many problem files and compare them."),
     "problems": ("gradcli.cli.problems", "List and check problem files."),
     "grad": ("gradcli.cli.grad", "Print the symbolic gradient (and Hessian) of an expression, and its values."),
     "stationary": ("gradcli.cli.stationary", "Solve ∇f = 0 exactly where possible and classify each stationary point."),
+    "root": ("gradcli.cli.root", "Roots of one equation or a system (exact derivatives, counted, verified)."),
     "checkgrad": ("gradcli.cli.checkgrad", "Check a gradient against finite differences, component by component."),
+    "fit": ("gradcli.cli.fit", "Fit a model to data by least squares: exact Jacobian, standard errors, verdict."),
 }
 
 

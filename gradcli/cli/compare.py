@@ -61,12 +61,14 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
       gradcli compare problems/ -m bfgs,nelder-mead --starts 5 --scheduler local:2 --results runs.jsonl \\
           --plot data:data.png --plot ecdf:ecdf.png
     """
-    from gradcli.study.compare import plan, run_study
+    from gradcli.study.compare import plan
+    from gradcli.study.engines import run_study
     from gradcli.study.engines import worker_death
     from gradcli.report.output import check_writable, write_atomic
     from gradcli.study.profiles import performance_profile, summarize
     from gradcli.report.tables import consoles
-    from gradcli.report.study import profile_table, records_csv, records_json, runs_table, summary_table
+    from gradcli.report.study import (profile_table, records_csv, records_json, runs_table, skipped_lines,
+                                      summary_table)
 
     if scheduler and jobs != 1:
         raise click.UsageError("give --jobs or --scheduler, not both (with --scheduler the cluster decides)")
@@ -118,17 +120,17 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
     if not history:                    # recorded for the results file only: reports are as without --results
         records = [{k: v for k, v in r.items() if k not in ("history", "f0")} for r in records]
     if not quiet:
-        out.print(runs_table(records))
-        for problem, method, why in skipped:
-            out.print(f"skipped {method} on {problem}: {why}", style="dim")
-    out.print(summary_table(summarize(records)))
-    profile = performance_profile(records, cost)
+        out.print(runs_table(records, out.width))
+    for line in skipped_lines(skipped):     # even with --quiet: the summary and profiles count these
+        out.print(line, style="dim", soft_wrap=True)
+    out.print(summary_table(summarize(records, skipped)))
+    profile = performance_profile(records, cost, skipped=skipped)
     out.print(profile_table(profile))
     dprof = ecdf = None
     if history:
         from gradcli.study.profiles import data_profile, runtime_ecdf
         from gradcli.report.study import data_profile_table, ecdf_table
-        dprof, ecdf = data_profile(records, tau), runtime_ecdf(records)
+        dprof, ecdf = data_profile(records, tau, skipped=skipped), runtime_ecdf(records, skipped=skipped)
         out.print(data_profile_table(dprof))
         out.print(ecdf_table(ecdf))
     if json_file:

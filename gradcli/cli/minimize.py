@@ -38,7 +38,8 @@ from gradcli.cli import options as opt
 @click.option("--exact-timeout", type=opt.SOLVE_SECONDS, default=5.0, show_default=True,
               help="Seconds allowed for the exact solve of --exact.")
 @click.option("--starts", type=opt.STARTS, default=None,
-              help="Multistart: N starting points from a scrambled Sobol sequence inside --bounds (required, finite); "
+              help="Multistart: N starting points, a scrambled Sobol sequence inside --bounds when all are finite, else "
+                   "--x0 and N-1 points drawn around it; "
                    "the best verified minimum is kept, every start is listed in --json. --seed sets the sequence.")
 @opt.data_options
 @click.option("--save-x", "save_x", metavar="FILE", help="Write the best x* to FILE: .npy, .json (by variable name) "
@@ -48,10 +49,11 @@ from gradcli.cli import options as opt
               "(array problems; default: on a terminal, for runs longer than a second).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable records on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells (0: a method succeeded).")
+@click.option("--sense", type=click.Choice(["min", "max"]), default="min", hidden=True)
 @click.pass_context
 def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, tol, maxiter, seed, trace, verify,
             keep_best, verbose, exact, exact_timeout, starts, data, var, save_x, force, progress, as_json, quiet,
-            **method_options):
+            sense, **method_options):
     """Minimize EXPR (or the problem in FILE.yaml) from X0 with one, several or all methods.
 
     EXPR uses + - * / ** (or ^), parentheses, numbers, variables and the functions exp log ln sqrt sin cos
@@ -78,8 +80,7 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
       gradcli minimize "x**4 - 3*x**2 + y**2" --bounds x=-3:3 --bounds y=-3:3 --starts 8 --seed 1 -m l-bfgs-b
     """
     from gradcli.report.tables import consoles, print_results, results_json
-    from gradcli.run.solve import check_start, compile_problem, method_options as shares_of, solve_one
-    from gradcli.solvers.registry import REGISTRY, normalize, resolve
+    from gradcli.run.solve import run as run_methods
 
     if save_x is not None:                    # --save-x "" is a mistake to report, not an option to ignore
         from gradcli.report.output import check_writable
@@ -87,45 +88,33 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         check_format(save_x)
         check_writable(save_x, force)         # before any work: a lost answer is worse than an early error
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
-                             need_x0=starts is None, dim=dim, data=data, var=var)
-    if exact and getattr(problem, "blocks", None) is not None:
+                               need_x0=starts is None, dim=dim, data=data, var=var)
+    if sense == "max":
+        from gradcli.run.maximize import negated
+        if exact:
+            from gradcli.errors import GradcliError
+            raise GradcliError("--exact is for minimize; use `gradcli stationary` to list every stationary point")
+        shown, problem = problem, negated(problem)
+    else:
+        shown = problem
+    if exact and not problem.symbolic:
         from gradcli.errors import GradcliError
         raise GradcliError("--exact solves ∇f = 0 symbolically, for scalar problems only (this is an array problem)")
-    notes: list[str] = []
-    auto_line = None
-    if normalize(method) == "auto":
-        from gradcli.run.auto import choose
-        choice = choose(problem)
-        method = choice.method
-        auto_line = choice.line(REGISTRY.get(method).label)
-        notes.append(auto_line)
-    specs, skipped = resolve(method, problem)
-    shares = shares_of(specs, method_options)
-    compiled = compile_problem(problem)
-    if starts is None:
-        check_start(problem, compiled)       # f(x0) nan or inf: one clear error, not N failed runs
-    run = dict(tol=tol, maxiter=maxiter, seed=seed, trace=trace or verbose, verify=verify, keep_best=keep_best)
-    if starts is not None:
-        from gradcli.run.multistart import best_of_starts, sobol_starts
-        points = sobol_starts(problem, starts, seed)
-        results = [best_of_starts(problem, s.name, compiled, points, options=shares[s.name], **run) for s in specs]
-    else:
-        from gradcli.cli.progress import attach
-        results = []
-        for s in specs:
-            total = (maxiter or 10_000) if s.family == "gd" else None
-            mode = progress if progress is not None else (False if quiet or as_json else None)
-            observer = attach(compiled, total, s.label, mode)
-            try:
-                results.append(solve_one(problem, s.name, objective=compiled, options=shares[s.name], **run))
-            finally:
-                if observer is not None:
-                    observer.close()
-                    compiled.observer = None
-    if verbose and hasattr(compiled, "backend_summary"):
+    compiled = problem.compile()
+    mode = progress if progress is not None else (False if quiet or as_json else None)
+    watch = None
+    if mode is not False:
+        from gradcli.cli.progress import factory
+        watch = factory(maxiter, mode)
+    done = run_methods(problem, method, objective=compiled, options=method_options, starts=starts, seed=seed,
+                       progress=watch, tol=tol, maxiter=maxiter, trace=trace or verbose, verify=verify,
+                       keep_best=keep_best)
+    results, skipped, notes = done.results, done.skipped, list(done.notes)
+    if sense == "max":
+        from gradcli.run.maximize import mirror
+        results = [mirror(r) for r in results]
+    if verbose:
         notes.append(compiled.backend_summary())
-    if auto_line and results:
-        results[0].extra["auto_reason"] = auto_line
     if exact:
         notes.extend(_exact_errors(problem, compiled, results, exact_timeout))
     if verbose and not trace:
@@ -141,17 +130,14 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     if as_json:
         click.echo(results_json(results, with_trace=trace))
     elif not quiet:
-        print_results(out, problem, results, skipped, trace=trace, verbose=verbose, notes=notes)
-        if getattr(problem, "blocks", None):
+        print_results(out, shown, results, skipped, trace=trace, verbose=verbose, notes=notes)
+        if not problem.symbolic:
             from gradcli.report.save_x import summary_lines
             for line in summary_lines(problem, results):
                 out.print(line)
         if saved:
             out.print(f"x* ({saved[1]}) written to {saved[0]}")
-    if verify:
-        ok = any(str(r.extra.get("verdict", "")).startswith("minimum") for r in results)
-    else:
-        ok = any(r.success for r in results)
+    ok = any(r.verified for r in results) if verify else any(r.success for r in results)
     ctx.exit(0 if ok else 1)
 
 
@@ -164,7 +150,7 @@ def _exact_errors(problem, compiled, results, timeout: float) -> list[str]:
     found = find_stationary(problem, objective=compiled, timeout=timeout, numeric_fallback=False)
     if not found.exact:
         return [f"--exact: could not solve ∇f = 0 exactly ({found.message})"]
-    minima = [p for p in found.points if p.kind.startswith("minimum")]
+    minima = [p for p in found.points if str(p.kind).startswith("minimum")]
     if not minima:
         return ["--exact: ∇f = 0 has no real minimiser"]
     for r in results:

@@ -299,6 +299,8 @@ def gd_options(f):
     """
     fraction = Finite(min=0, max=1, max_open=True)
     rows = [
+        ("--grid", click.IntRange(min=2, max=1000), "brute: grid points per variable, both bounds included "
+                                                     "(SciPy's Ns, default 20)."),
         ("--xtol", NONNEGATIVE, "gd family: stop when the step ‖Δx‖∞ ≤ XTOL (default 0: off)."),
         ("--ftol", NONNEGATIVE, "gd family: stop when |Δf| ≤ FTOL·max(1, |f|) (default 0: off)."),
         ("--gtol", POSITIVE, "Stop when ‖∇f‖∞ ≤ GTOL (projected with bounds). gd family (default 1e-5; --tol sets it "

@@ -1,18 +1,22 @@
 """`--progress`: a Rich progress bar with the current cost, drawn on stderr while a method runs.
 
-Solvers never print. The counted objective of an array problem calls ``objective.observer(counts, f)``
-every OBSERVE_EVERY evaluations; this module supplies the observer, which starts drawing only once a
-run has lasted DELAY seconds (short runs stay silent) and only on a terminal unless asked.
+Solvers never print. The bar is an evaluation observer (gradcli/compiled/observers.py) that redraws
+every EVERY evaluations, starts drawing only once a run has lasted DELAY seconds (short runs stay
+silent) and only on a terminal unless asked.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
+from gradcli.compiled.observers import Observer
+
 DELAY = 1.0
+EVERY = 64      # evaluations between redraws (a redraw costs µs; a step of a data problem ~100 µs)
 
 
-class ProgressObserver:
+class ProgressObserver(Observer):
     def __init__(self, total: int | None, label: str, force: bool = False):
         from rich.console import Console
 
@@ -22,10 +26,18 @@ class ProgressObserver:
         self.started = time.monotonic()
         self.bar = None
         self.task = None
+        self.calls = 0
+        self.last_f = math.nan
 
-    def __call__(self, counts, f: float) -> None:
-        if not self.enabled:
-            return
+    def evaluated(self, objective, x, f) -> None:
+        self.last_f = f
+
+    def before(self, objective) -> None:
+        self.calls += 1
+        if self.calls % EVERY == 0:
+            self.draw(objective.counts, self.last_f)
+
+    def draw(self, counts, f: float) -> None:
         if self.bar is None:
             if time.monotonic() - self.started < DELAY:
                 return
@@ -46,12 +58,15 @@ class ProgressObserver:
             self.bar = None
 
 
-def attach(objective, total: int | None, label: str, mode: bool | None):
-    """An observer on ``objective`` when it can report (array problems) and ``mode`` allows; None otherwise."""
-    if mode is False or not hasattr(objective, "observer"):
+def factory(maxiter: int | None, mode: bool | None):
+    """A function of a method's spec giving its progress observer, or None when there is no terminal
+    to draw on and the bar was not asked for."""
+    from rich.console import Console
+
+    if not (mode or Console(stderr=True).is_terminal):
         return None
-    observer = ProgressObserver(total, label, force=bool(mode))
-    if not observer.enabled:
-        return None
-    objective.observer = observer
-    return observer
+
+    def make(spec):
+        total = (maxiter or 10_000) if spec.family == "gd" else None
+        return ProgressObserver(total, spec.label, force=bool(mode))
+    return make

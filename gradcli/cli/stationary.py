@@ -19,9 +19,10 @@ from gradcli.cli import options as opt
 def command(ctx, objective, vars_, param, dim, timeout, bounds, as_json):
     """Solve ∇f = 0 for EXPR and classify each real stationary point (minimum, saddle point, maximum, ...).
 
-    Polynomial and rational objectives in a few variables are solved exactly with SymPy within --timeout;
-    otherwise (or on timeout) the roots are found numerically from a grid of starts inside --bounds and
-    marked as such. Says whether f is bounded below (true, false, or unknown when it cannot be decided),
+    Polynomial and rational objectives in a few variables are solved exactly with SymPy within --timeout,
+    and every exact answer is cross-checked by a numerical search for roots of ∇f from a grid of starts
+    inside --bounds (default [-10, 10] per variable): a point SymPy missed makes the answer fall back to
+    both lists, marked "may be incomplete", as is every answer from the numerical search alone. Says whether f is bounded below (true, false, or unknown when it cannot be decided),
     and the global minimum among the stationary points when it is. Exit code 0 when points were found,
     1 when none, 2 for bad input.
 
@@ -40,7 +41,7 @@ def command(ctx, objective, vars_, param, dim, timeout, bounds, as_json):
     from gradcli.checks.stationary import find_stationary
 
     problem = opt.load_problem(objective, vars_=vars_, param=param, bounds=bounds, need_x0=False, dim=dim)
-    if getattr(problem, "blocks", None) is not None:
+    if not problem.symbolic:
         from gradcli.errors import GradcliError
         raise GradcliError("stationary solves ∇f = 0 symbolically, for scalar problems; an array (data) problem "
                            "has no symbolic form to solve: use minimize")
@@ -50,15 +51,16 @@ def command(ctx, objective, vars_, param, dim, timeout, bounds, as_json):
         ctx.exit(0 if found.points or found.families else 1)
     out, _ = consoles()
     table = Table(title=Text(f"stationary points of {problem.objective}"), header_style="bold")
-    for name in ("exact" if found.exact else "x (numerical)", "x", "f", "kind", "smallest eigenvalue"):
+    for name in ("exact", "x", "f", "kind", "smallest eigenvalue"):
         table.add_column(name, overflow="fold")
     best = found.global_minimum
     for p in found.points:
-        table.add_row(Text("(" + ", ".join(p.exact) + ")"), Text("(" + ", ".join(num(v, 10) for v in p.x) + ")"),
+        exact = "(" + ", ".join(p.exact) + ")" if p.source == "exact" else "(numerical)"
+        table.add_row(Text(exact), Text("(" + ", ".join(num(v, 10) for v in p.x) + ")"),
                       num(p.f, 10), Text(p.kind + ("  (global minimum)" if p is best else "")),
                       num(p.min_eig, 6), style="bold green" if p is best else None)
     out.print(table)
-    out.print(Text(found.message, style="dim"))
+    out.print(Text(found.message, style=None if not found.exact else "dim"))
     for fam in found.families:
         out.print(Text(f"a whole family of stationary points: {fam}"))
     word = {True: "bounded below", False: "unbounded below", None: "bounded below: unknown"}[found.bounded_below]
@@ -67,4 +69,8 @@ def command(ctx, objective, vars_, param, dim, timeout, bounds, as_json):
     if best is not None:
         out.print(Text(f"global minimum: f = {num(best.f, 12)} at ({', '.join(best.exact)})"
                        + ("" if found.coercive else " (if the infimum is attained: f is not known to be coercive)")))
+    elif found.points and not found.exact:
+        low = min(found.points, key=lambda p: p.f)
+        out.print(Text(f"lowest stationary point found: f = {num(low.f, 12)}; not known to be the global minimum, "
+                       "the list may be incomplete"))
     ctx.exit(0 if found.points or found.families else 1)

@@ -10,7 +10,7 @@ import re
 import sympy as sp
 
 from gradcli.errors import ExpressionError
-from gradcli.expr.syntax import (MAX_DEPTH, MAX_DIM, MAX_EXPONENT, MAX_LITERAL_DIGITS,  # noqa: F401
+from gradcli.expr.syntax import (HELP, MAX_DEPTH, MAX_DIM, MAX_EXPONENT, MAX_LITERAL_DIGITS,  # noqa: F401
                      MAX_MINMAX_ARGS, MAX_NUMBER_DIGITS, MAX_SUM_TERMS, _OPS, _describe)
 
 FUNCTIONS: dict[str, tuple[object, tuple[int, int]]] = {
@@ -36,8 +36,7 @@ FUNCTIONS: dict[str, tuple[object, tuple[int, int]]] = {
     "erf": (sp.erf, (1, 1)),
 }
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
-ALLOWED = ("numbers, variables, + - * / ** ^, parentheses and the functions "
-           + " ".join(FUNCTIONS) + "; constants pi E; sum(expr, i, lo, hi); x[i] with --dim")
+_CONSTANT_NAMES = {"pi": "pi", "e": "E", "E": "E"}
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -70,7 +69,7 @@ class _Builder:
     def constant(self, node: ast.Constant):
         v = node.value
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            self.fail(node, f"{type(v).__name__} constants are not allowed; {ALLOWED}")
+            self.fail(node, f"{type(v).__name__} constants are not allowed; {HELP}")
         if isinstance(v, int):
             if len(str(abs(v))) > MAX_LITERAL_DIGITS:
                 self.fail(node, f"number literal has more than {MAX_LITERAL_DIGITS} digits (MAX_LITERAL_DIGITS)")
@@ -139,23 +138,23 @@ class _Builder:
                 return [(n, True) for n, _ in self.chain(node, (ast.Mult, ast.Div))]
             if isinstance(node.op, ast.Pow):
                 return [(node.left, False), (node.right, False)]
-            self.fail(node, f"operator '{_OPS.get(type(node.op), type(node.op).__name__)}' is not allowed; {ALLOWED}")
+            self.fail(node, _operator(node.op))
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, (ast.USub, ast.UAdd)):
                 return [(node.operand, False)]
-            self.fail(node, f"operator '{_OPS.get(type(node.op), type(node.op).__name__)}' is not allowed; {ALLOWED}")
+            self.fail(node, _operator(node.op))
         if isinstance(node, ast.Subscript) or (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                                                and node.func.id == "sum"):
             return []    # expanded in combine(): an index is a number, a sum a list of terms
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
-                self.fail(node, f"only calls of the named functions are allowed; {ALLOWED}")
+                self.fail(node, _module_call(node.func, self.functions))
             fname = node.func.id
             if fname not in self.functions:
                 import difflib
                 near = difflib.get_close_matches(fname, list(self.functions), n=1)
-                hint = f" (did you mean {near[0]}?)" if near else ""
-                self.fail(node, f"unknown function '{fname}'{hint}; allowed: " + " ".join(self.functions))
+                hint = f" (did you mean {near[0]}?)" if near else f" (a product is written {fname}*(...))"
+                self.fail(node, f"unknown function '{fname}'{hint}; the functions are " + " ".join(self.functions))
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
                 self.fail(node, f"{fname}() takes plain arguments only, no keywords or *args")
             lo, hi = self.functions[fname][1]
@@ -165,7 +164,9 @@ class _Builder:
             return [(a, False) for a in node.args]
         if isinstance(node, (ast.Constant, ast.Name)):
             return []
-        self.fail(node, f"{_describe(node)} is not allowed; {ALLOWED}")
+        if isinstance(node, ast.Attribute) and node.attr in _CONSTANT_NAMES:
+            self.fail(node, f"'{_dotted(node)}': write {_CONSTANT_NAMES[node.attr]} (no module prefix)")
+        self.fail(node, f"{_describe(node)} is not allowed; {HELP}")
 
     def combine(self, node: ast.AST, done: dict[int, object]):
         if isinstance(node, ast.Expression):
@@ -343,6 +344,36 @@ class _Builder:
             self.fail(node, f"this constant is about 1e{_log10_signed(re_):.0f}; numbers are limited to "
                             f"{MAX_NUMBER_DIGITS} digits (MAX_NUMBER_DIGITS)")
         return value
+
+
+def _dotted(node: ast.AST) -> str:
+    """'np.exp' from the attribute chain (names only; anything else shown as '...')."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    parts.append(node.id if isinstance(node, ast.Name) else "...")
+    return ".".join(reversed(parts))[:40]
+
+
+def _module_call(func: ast.AST, functions) -> str:
+    """np.exp(x), math.sin(x): name the gradcli spelling instead of a generic refusal."""
+    if isinstance(func, ast.Attribute) and func.attr in functions:
+        return f"'{_dotted(func)}(...)': write {func.attr}(...) (functions take no module prefix)"
+    if isinstance(func, ast.Attribute):
+        return f"'{_dotted(func)}(...)' is not a function here (no module prefixes); {HELP}"
+    if isinstance(func, ast.Constant):
+        return f"'{func.value!r}(' is not a product: write {func.value!r}*(...) (multiplication needs *)"
+    if isinstance(func, (ast.BinOp, ast.UnaryOp, ast.Call)):
+        return "'(...)(...)' is not a product: write (...)*(...) (multiplication needs *)"
+    return f"only calls of the named functions are allowed, such as exp(x); {HELP}"
+
+
+def _operator(op) -> str:
+    sym = _OPS.get(type(op), type(op).__name__)
+    if sym == "^":          # only reached from Python's own ^ (ours is replaced by ** before parsing)
+        return f"operator '^' is not allowed; {HELP}"
+    return f"operator '{sym}' is not allowed (use + - * / ** ^); {HELP}"
 
 
 def _digits(num) -> float:

@@ -16,7 +16,7 @@ import sympy as sp
 
 from gradcli.errors import ExpressionError
 from gradcli.expr import syntax as _syntax
-from gradcli.expr.build import ALLOWED, CONSTANTS, FUNCTIONS, _NAME, _Builder
+from gradcli.expr.build import CONSTANTS, FUNCTIONS, _NAME, _Builder
 from gradcli.expr.syntax import (MAX_DEPTH, MAX_DIM, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL_DIGITS,  # noqa: F401
                      MAX_MINMAX_ARGS, MAX_NUMBER_DIGITS, MAX_SUM_TERMS, _LOOKALIKES, _check_characters,
                      _to_python_source)
@@ -36,7 +36,7 @@ def natural_key(name: str):
 
 def parse_tree(text: str, what: str = "expression") -> tuple[ast.AST, list[int]]:
     """Parse to a Python AST, with the limits checked first. Returns the tree and the column map."""
-    return _syntax.parse_tree(text, what, ALLOWED)
+    return _syntax.parse_tree(text, what)
 
 
 def parse_params(items: dict[str, object] | None) -> dict[str, sp.Expr]:

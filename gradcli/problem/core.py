@@ -59,6 +59,33 @@ class Problem:
     def finite_bounds(self) -> bool:
         return self.bounds is not None and all(math.isfinite(v) for b in self.bounds for v in b)
 
+    # What differs between a symbolic problem and an array one (gradcli/arrays/problem.py overrides these),
+    # asked of the problem instead of probing its type.
+    symbolic = True
+    """A SymPy expression stands behind the problem: ∇f = 0 can be solved exactly, gradients printed."""
+
+    def compile(self):
+        """The counted objective with the problem's constraints, compiled once for every method."""
+        from gradcli.symbolic.compile import Objective, compile_constraint
+        objective = Objective(self.expr, self.symbols, self.variables)
+        objective.constraints = [compile_constraint(kind, text, g, self.symbols)
+                                 for kind, text, g in self.constraints]
+        return objective
+
+    def split(self, x) -> dict:
+        """x by variable name."""
+        return dict(zip(self.variables, (float(v) for v in x)))
+
+    def annotate(self, result, spec) -> None:
+        """What a Result says about x beyond the vector: x by name."""
+        if all(math.isfinite(v) for v in result.x):
+            result.x_named = self.split(result.x)
+
+    def verify(self, objective, x):
+        """Our verdict at x (gradcli/checks/verdict.py)."""
+        from gradcli.checks.verdict import verify
+        return verify(objective, self, x)
+
 
 def build_problem(objective: str, *, variables: list[str] | None = None, params: dict | None = None,
                   x0=None, starts=None, bounds: dict[str, tuple] | None = None,

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradcli.problem.fileerror import ProblemFileError, _path  # noqa: F401 (re-exported)
 from gradcli.errors import ExpressionError, GradcliError, ProblemError
 
 MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-number x0
@@ -69,14 +70,6 @@ SCHEMA = {
         "tags": {"type": "array", "items": {"type": "string"}},
     },
 }
-
-
-class ProblemFileError(GradcliError):
-    """``FILE:LINE: field: message`` — the first thing wrong in a problem file."""
-
-    def __init__(self, path, line: int | None, field: str | None, message: str):
-        where = f"{path}:{line}" if line else f"{path}"
-        super().__init__(f"{where}: {field + ': ' if field else ''}{message}")
 
 
 @dataclass
@@ -214,6 +207,10 @@ def _validate(doc: dict, path: Path, lines: dict) -> None:
         msg = f"{err.instance!r} is not a variable name: letters, digits and _, starting with a letter"
     elif err.validator == "pattern" and where == ("name",):
         msg = f"{err.instance!r} may use only lower-case letters, digits, _ and -"
+    elif where[:1] == ("bounds",) and len(where) == 2 and isinstance(err.instance, str) and ":" in err.instance:
+        lo, _, hi = err.instance.partition(":")
+        msg = (f"{_short(err.instance)} is not a list: write [{lo.strip() or 'null'}, {hi.strip() or 'null'}] "
+               "(LO:HI is the --bounds spelling on the command line)")
     elif err.validator in ("type", "oneOf"):
         msg = f"{_short(err.instance)} is not {_expected(err.schema)}"
     raise ProblemFileError(path, lines.get(where), field, msg)
@@ -286,16 +283,6 @@ def problem_from_text(pt: ProblemText, **overrides):
     problem.source_file = str(pt.path)
     problem.sha256 = pt.sha256
     return problem
-
-
-def _path(field: str) -> tuple:
-    out: list = []
-    for part in field.replace("]", "").split("."):
-        name, *idx = part.split("[")
-        if name:
-            out.append(name)
-        out.extend(int(i) for i in idx)
-    return tuple(out)
 
 
 def load_problem(path: str | Path, **overrides):

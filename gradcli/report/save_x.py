@@ -23,9 +23,7 @@ def check_format(path) -> None:
 
 def named(problem, x) -> dict:
     """{name: value} for every variable: arrays by block for array problems, numbers otherwise."""
-    if getattr(problem, "blocks", None):
-        return problem.split(x)
-    return dict(zip(problem.variables, (float(v) for v in x)))
+    return problem.split(x)
 
 
 def write_x(path, problem, result, force: bool) -> tuple[Path, str]:
@@ -56,7 +54,7 @@ def summarize(value) -> dict:
 def summary_lines(problem, results) -> list[str]:
     out = []
     for r in results:
-        if not r.x or not all(math.isfinite(v) for v in r.x):
+        if not r.x.size or not all(math.isfinite(v) for v in r.x):
             continue
         parts = []
         for name, v in named(problem, r.x).items():

@@ -9,6 +9,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from gradcli.result import VerdictKind
+
 
 def consoles() -> tuple[Console, Console]:
     """Results to stdout, errors to stderr; no markup, so x[0]**2 or [bold] in user text prints as is.
@@ -75,20 +77,20 @@ def vector(x: list[float], digits: int = 8, limit: int = 4) -> str:
 
 
 def verified(r) -> bool:
-    return str(r.extra.get("verdict", "")).startswith("minimum")
+    return r.verified
 
 
 def best_index(results) -> int | None:
     """The lowest f among verified minima (when verdicts were computed), else among successes."""
-    checked = any("verdict" in r.extra for r in results)
-    ok = [(r.fun, i) for i, r in enumerate(results)
+    checked = any(r.verdict is not None for r in results)
+    ok = [(r.fun if r.sense == "min" else -r.fun, i) for i, r in enumerate(results)
           if (verified(r) if checked else r.success) and math.isfinite(r.fun)]
     return min(ok)[1] if ok else None
 
 
 def _cells(results) -> list[dict]:
     """Each result's printed fields and style, shared by the table and the narrow layout."""
-    checked = any("verdict" in r.extra for r in results)
+    checked = any(r.verdict is not None for r in results)
     best = best_index(results)
     rows = []
     for i, r in enumerate(results):
@@ -98,7 +100,7 @@ def _cells(results) -> list[dict]:
             "iter": "-" if r.nit is None else str(r.nit), "f": str(r.nfev), "∇f": str(r.njev), "∇²f": str(r.nhev),
             "time": f"{r.time * 1000:.1f} ms" if r.time < 1 else f"{r.time:.2f} s",
             "status": r.status.value + (" (best)" if i == best else ""),
-            "verdict": str(r.extra.get("verdict", "-")) if checked else None,
+            "verdict": (r.verdict.kind.value if r.verdict is not None else "-") if checked else None,
             "style": "bold green" if i == best else ("red" if bad else None)})
     return rows
 
@@ -158,7 +160,8 @@ def trace_table(result) -> Table:
 def print_results(console: Console, problem, results, skipped, trace: bool = False, verbose: bool = False,
                   notes: list[str] | None = None) -> None:
     label = problem.name if problem.name != "expression" else problem.objective
-    title = f"minimize {label}  ({problem.n} variable{'s' if problem.n != 1 else ''}: " \
+    verb = "maximize" if results and results[0].sense == "max" else "minimize"
+    title = f"{verb} {label}  ({problem.n} variable{'s' if problem.n != 1 else ''}: " \
             f"{', '.join(problem.variables[:6])}{', …' if problem.n > 6 else ''})"
     if trace:
         for r in results:
@@ -168,6 +171,9 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
         console.print(Text(note))
     console.print(fitted_results(console, results, title))
     console.print(Text("f, ∇f, ∇²f: evaluations counted by gradcli; ‖∇f‖∞ at x* from the exact gradient", style="dim"))
+    if best_index(results) is not None:
+        among = "our verdict calls a minimum" if any(r.verdict is not None for r in results) else "that converged"
+        console.print(Text(f"(best): the lowest f(x*) among the runs {among}", style="dim"))
     for r in results:
         if not r.success:
             console.print(Text(f"{r.method}: {r.status.value}: {' '.join(r.message.split())}", style="red"))
@@ -184,13 +190,13 @@ def trust_lines(r) -> list[str]:
     """What the user must know even without --verbose: a claimed success that is not a verified minimum,
     a better point the solver evaluated but did not return, distance to the exact minimiser, multistart."""
     out = []
-    verdict = r.extra.get("verdict")
-    if verdict is not None and r.success and not verified(r):
-        out.append(f"{r.method}: the solver reports success ({r.status.value}), but gradcli's verdict is {verdict}: "
-                   f"{r.extra.get('verdict_reason', '')}")
-    elif verdict is not None and not verified(r) and verdict != "no result":
-        out.append(f"{r.method}: verdict {verdict}: {r.extra.get('verdict_reason', '')}")
-    best = r.extra.get("best_seen")
+    v = r.verdict
+    if v is not None and r.success and not r.verified:
+        out.append(f"{r.method}: the solver reports success ({r.status.value}), but gradcli's verdict is "
+                   f"{v.kind.value}: {v.reason}")
+    elif v is not None and not r.verified and v.kind is not VerdictKind.NO_RESULT:
+        out.append(f"{r.method}: verdict {v.kind.value}: {v.reason}")
+    best = r.best_seen
     if best:
         if r.extra.get("kept_best"):
             out.append(f"{r.method}: returned f = {num(best['returned_fun'])}; kept the best point it evaluated "
@@ -202,14 +208,14 @@ def trust_lines(r) -> list[str]:
         out.append(f"{r.method}: ‖x* − x_exact‖∞ = {num(r.extra['exact_error'], 3)} from the exact minimiser "
                    f"{vector(r.extra['exact_minimizer'], 10)}")
     if "multistart" in r.extra:
-        out.append(f"{r.method}: best of {r.extra['starts_run']} Sobol starts ({r.extra['verified_starts']} reached "
-                   f"a verified minimum), from x0 = {vector(r.extra.get('x0') or [], 4)}")
+        out.append(f"{r.method}: best of {r.extra['starts_run']} starts ({r.extra['verified_starts']} reached "
+                   f"a verified minimum), from x0 = {vector(r.x0 or [], 4)}")
     return out
 
 
 def verbose_lines(r) -> list[str]:
     """--verbose: why it stopped against what, counts measured vs reported, eigenvalues, multipliers."""
-    e = r.extra
+    e = r.as_dict()
     out = [f"{r.method}:"]
     if e.get("verdict"):
         out.append(f"  verdict: {e['verdict']} ({e.get('verdict_reason', '')})")

@@ -52,7 +52,7 @@ def structure(problem) -> dict:
 
 
 def choose(problem) -> Choice:
-    if getattr(problem, "blocks", None) is not None:      # array problem: exact gradient, no symbolic Hessian
+    if not problem.symbolic:      # array problem: exact gradient, no symbolic Hessian
         return Choice("l-bfgs-b", f"{problem.n} variables, an array (data) problem: exact reverse-mode gradient, "
                                   "limited memory, no n×n matrix")
     s = structure(problem)

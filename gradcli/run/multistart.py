@@ -1,4 +1,5 @@
-"""`--starts N --seed S`: the same method from N scrambled-Sobol starting points inside the bounds.
+"""`--starts N --seed S`: the same method from N starting points: scrambled Sobol inside finite bounds,
+otherwise --x0 and points drawn around it.
 
 Sobol points cover a box far more evenly than N uniform draws (no clumps, no holes), and scrambling with
 a seed makes them reproducible without being the same lattice for every problem. The best *verified*
@@ -17,9 +18,6 @@ def sobol_starts(problem, count: int, seed: int | None) -> list[list[float]]:
     """``count`` points of a scrambled Sobol sequence scaled to the problem's (finite) bounds."""
     if count < 1:
         raise GradcliError("--starts: give a positive number of starting points")
-    if not problem.finite_bounds:
-        raise GradcliError("--starts needs finite bounds on every variable (--bounds x=LO:HI ...): the starting "
-                           "points are drawn inside them")
     from scipy.stats import qmc
 
     lo, hi = zip(*problem.bounds)
@@ -29,28 +27,31 @@ def sobol_starts(problem, count: int, seed: int | None) -> list[list[float]]:
     return qmc.scale(unit, lo, hi).tolist()
 
 
+def start_points(problem, count: int, seed: int | None) -> list[list[float]]:
+    """``count`` starts: Sobol points inside finite bounds; otherwise x0 itself first, then points drawn
+    around it the way ``compare --starts`` draws them (gradcli/problem/starts.py)."""
+    if problem.finite_bounds:
+        return sobol_starts(problem, count, seed)
+    if problem.x0 is None:
+        raise GradcliError("--starts without finite --bounds draws the starts around --x0: give --x0, or "
+                           "--bounds x=LO:HI on every variable")
+    from gradcli.problem.starts import extra_starts
+    return [list(problem.x0)] + extra_starts(problem.x0, problem.bounds, count - 1, seed or 0, "minimize")
+
+
 def _rank(result) -> tuple:
     """Verified minima first, then by f (non-finite last)."""
-    verified = str(result.extra.get("verdict", "")).startswith("minimum")
     f = result.fun if math.isfinite(result.fun) else math.inf
-    return (not verified, f)
+    return (not result.verified, f)
 
 
-def best_of_starts(problem, method: str, objective, starts: list[list[float]], **kwargs):
-    """Run ``method`` from every start; the best run, with every start summarised in extra['multistart']."""
-    from gradcli.run.solve import solve_one
-
-    saved = problem.starts
-    problem.starts = starts
-    try:
-        runs = [solve_one(problem, method, start=i, objective=objective, **kwargs) for i in range(len(starts))]
-    finally:
-        problem.starts = saved
+def best_of(runs):
+    """The best of one method's runs from several starts, with every start summarised in extra['multistart']."""
     best = min(runs, key=_rank)
     best.extra["multistart"] = [
-        {"start": i, "x0": r.extra.get("x0"), "x": r.x, "fun": r.fun, "status": r.status.value,
-         "verdict": r.extra.get("verdict"), "nfev": r.nfev, "best": r is best}
+        {"start": i, "x0": r.x0, "x": r.x.tolist(), "fun": r.fun, "status": r.status.value,
+         "verdict": r.verdict.kind.value if r.verdict else None, "nfev": r.nfev, "best": r is best}
         for i, r in enumerate(runs)]
     best.extra["starts_run"] = len(runs)
-    best.extra["verified_starts"] = sum(str(r.extra.get("verdict", "")).startswith("minimum") for r in runs)
+    best.extra["verified_starts"] = sum(r.verified for r in runs)
     return best

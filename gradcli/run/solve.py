@@ -1,48 +1,70 @@
-"""Run methods on a problem: compile once, hand each method the same counted objective."""
+"""The one orchestrator: the CLI commands, the Python API and compare's workers all run methods here.
+
+select the methods (names, aliases, 'all', 'auto': one set of rules) → check the start → compile once →
+run each method inside one guard that turns every failure (exception, time limit) into a Result with the
+counts seen so far → verify → return. Observers (best point seen, deadline, history, progress) attach to
+the objective here and nowhere else.
+"""
 
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from typing import TYPE_CHECKING
-
+from gradcli.checks.verdict import FEASIBLE_TOL, max_violation
+from gradcli.compiled.observers import BestSeen, Deadline, History
 from gradcli.errors import GradcliError, ProblemError
-from gradcli.result import Result, Status
-from gradcli.solvers.common import Settings
-from gradcli.solvers.registry import REGISTRY, SolverSpec, resolve
-from gradcli.checks.verdict import FEASIBLE_TOL
+from gradcli.result import Result, Status, Verdict, VerdictKind
+from gradcli.solvers.common import Settings, error_result
+from gradcli.solvers.registry import REGISTRY, SolverSpec, normalize, resolve
 
-if TYPE_CHECKING:      # compile (SymPy, SymEngine) is imported when a scalar problem is compiled
-    from gradcli.symbolic.compile import Objective
+if TYPE_CHECKING:
+    from gradcli.compiled.protocol import Objective
     from gradcli.problem.core import Problem
 
 
 def compile_problem(problem: Problem) -> Objective:
     """The objective and the problem's constraints, compiled once for every method and run."""
-    if getattr(problem, "blocks", None) is not None:      # an array problem (gradcli/arrays)
-        from gradcli.arrays.objective import ArrayObjective
-        return ArrayObjective(problem)
-    from gradcli.symbolic.compile import Objective, compile_constraint
-    objective = Objective(problem.expr, problem.symbols, problem.variables)
-    objective.constraints = [compile_constraint(kind, text, g, problem.symbols)
-                             for kind, text, g in problem.constraints]
-    return objective
+    return problem.compile()
 
 
-def max_violation(problem: Problem, constraints, x) -> float:
-    """Largest violation of a bound or constraint at x, computed from our own functions."""
-    x = np.asarray(x, dtype=float)
-    worst = 0.0
-    if problem.bounds is not None:
-        lo, hi = np.array(problem.bounds).T
-        worst = max(worst, float(np.max(np.maximum(lo - x, 0.0))), float(np.max(np.maximum(x - hi, 0.0))))
-    for c in constraints:
-        v = c.fun(x)
-        worst = max(worst, abs(v) if c.kind == "eq" else max(-v, 0.0))
-    return worst if math.isfinite(worst) else math.inf
+@dataclass
+class Selection:
+    """The methods to run on one problem, the ones skipped (with why), and auto's reasons by method."""
+
+    specs: list[SolverSpec]
+    skipped: list[tuple[SolverSpec, str]]
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def select(method: str, problem: Problem, *, strict: bool = True) -> Selection:
+    """``method`` is a name, an alias, a comma list, 'all' or 'auto'. ``strict``: a method named
+    explicitly that cannot honour the problem is an error (minimize); otherwise it is skipped with the
+    reason (a study over many problems)."""
+    words = [w.strip() for w in (method or "").split(",") if w.strip()]
+    if not words:
+        raise GradcliError("--method: give a method name, a comma-separated list, 'all' or 'auto'")
+    sel = Selection([], [])
+    for w in words:
+        if normalize(w) == "auto":
+            from gradcli.run.auto import choose
+            choice = choose(problem)
+            spec = REGISTRY.get(choice.method)
+            sel.reasons[spec.name] = choice.line(spec.label)
+            specs, skipped = [spec], []
+        elif strict or normalize(w) == "all":
+            specs, skipped = resolve(w, problem)
+        else:
+            spec = REGISTRY.get(w)           # an unknown name is an error in any mode
+            why = spec.applicable(problem)
+            specs, skipped = ([], [(spec, why)]) if why else ([spec], [])
+        sel.specs += [s for s in specs if s not in sel.specs]
+        sel.skipped += [(s, why) for s, why in skipped if s not in sel.specs]
+    return sel
 
 
 def method_options(specs: list[SolverSpec], options: dict | None) -> dict[str, dict]:
@@ -51,107 +73,85 @@ def method_options(specs: list[SolverSpec], options: dict | None) -> dict[str, d
     given = {k: v for k, v in (options or {}).items() if v is not None}
     unused = [k for k in given if not any(k in s.option_keys for s in specs)]
     if unused:
-        from gradcli.errors import GradcliError
         takers = sorted({s.name for s in REGISTRY if unused[0] in s.option_keys})
         raise GradcliError(f"--{unused[0]} is an option of {', '.join(takers) or 'no method'}; none of the chosen "
                            f"methods ({', '.join(s.name for s in specs)}) takes it")
     return {s.name: {k: v for k, v in given.items() if k in s.option_keys} for s in specs}
 
 
-class BestSeen:
-    """The objective as a solver sees it, remembering the lowest f it evaluated at a feasible point.
-
-    Our counters see every evaluation, so when a solver returns a point worse than one it already
-    evaluated we can say so (and ``keep_best`` can return that one). The cost on the hot path is one
-    comparison per call and a copy when f improves; feasibility (bounds, constraints) is checked only
-    then. Every other attribute is the objective's own.
-    """
-
-    def __init__(self, objective: Objective, feasible=None):
-        self._objective = objective
-        self._feasible = feasible
-        self.best_f = math.inf
-        self.best_x: np.ndarray | None = None
-
-    def __getattr__(self, name):
-        return getattr(self._objective, name)
-
-    def fun(self, x) -> float:
-        f = self._objective.fun(x)
-        if f < self.best_f and (self._feasible is None or self._feasible(x)):
-            self.best_f, self.best_x = f, np.array(x, dtype=float)
-        return f
-
-    def value_and_grad(self, x):
-        """f and ∇f together (array objectives: one generated function), tracked like ``fun``."""
-        f, g = self._objective.value_and_grad(x)
-        if f < self.best_f and (self._feasible is None or self._feasible(x)):
-            self.best_f, self.best_x = f, np.array(x, dtype=float)
-        return f, g
-
-
 def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, options: dict | None = None,
-              verify: bool = True, keep_best: bool = False, **settings) -> Result:
+              verify: bool = True, keep_best: bool = False, timeout: float | None = None,
+              history: bool = False, observers=(), **settings) -> Result:
     """One method (a registered name) from one start; ``options`` are that method's own (step, lr, ...).
 
-    With ``verify`` the result carries our verdict (``verdict.verify``) and the stopping measures; the
-    best point the solver evaluated is reported when it beats the returned one (``best_seen``), and
-    returned instead with ``keep_best``.
+    Every failure inside the method becomes a Result (status error, or time limit with the best feasible
+    point evaluated), with the method's label and the counts seen so far. ``history`` records (evaluations,
+    best f) pairs in ``extra['history']``.
     """
     spec = REGISTRY.get(method)
-    objective = objective or compile_problem(problem)
+    objective = objective or problem.compile()
     if not problem.starts:
         raise ProblemError("no starting point; give one with --x0 (one number per variable: "
                            + ", ".join(problem.variables) + ")", "x0")
     cons = objective.constraints
-    objective.prepare(grad=True, hess=spec.needs_hess)
+    objective.prepare(grad=True, hess=spec.needs_hess)        # compiling is setup, not the run's time
     objective.counts.reset()
     constrained = problem.bounds is not None or bool(problem.constraints)
-    watched = BestSeen(objective, (lambda x: max_violation(problem, cons, x) <= FEASIBLE_TOL) if constrained else None)
-    quiet = getattr(objective, "quiet", nullcontext)     # array objectives: warnings off once per run
-    with quiet():
-        result = spec.runner()(spec, watched, problem.starts[start],
-                               Settings(bounds=problem.bounds, constraints=cons, options=dict(options or {}),
-                                        **settings))
-    result.extra["x0"] = list(problem.starts[start])
-    if getattr(problem, "blocks", None) is not None:     # array problem: x by variable, Hessian's origin
-        from gradcli.arrays.problem import annotate_result
-        annotate_result(result, problem, spec)
-    _best_seen(result, watched, objective, keep_best)
+    best = BestSeen((lambda x: max_violation(problem, cons, x) <= FEASIBLE_TOL) if constrained else None)
+    hist = History() if history else None
+    x0 = problem.starts[start]
+    run = Settings(bounds=problem.bounds, constraints=cons, options=dict(options or {}), **settings)
+    started = time.perf_counter()
+    deadline = Deadline(timeout) if timeout is not None else None
+    with objective.quiet(), objective.observed(best, deadline, hist, *observers):
+        try:
+            result = spec.runner()(spec, objective, x0, run)
+        except GradcliError:
+            raise                 # the user's input (an option out of range): exit 2, not a failed run
+        except Exception as exc:  # noqa: BLE001 - the one guard: a failed run, never a crashed tool
+            result = error_result(spec.label, objective, x0, exc, started, best)
+    result.x0 = list(x0)
+    problem.annotate(result, spec)
+    _best_seen(result, best, objective, keep_best)
+    if hist is not None:
+        result.extra["history"] = hist.points
     if constrained:
-        result.extra["maxcv"] = max_violation(problem, cons, result.x)
+        result.maxcv = max_violation(problem, cons, result.x)
     if verify:
-        from gradcli.checks.stopping import count_mismatch, measures
-        from gradcli.checks.verdict import verify as verify_point
-        if result.status is Status.ERROR:
-            result.extra["verdict"] = "no result"
-        else:
-            result.extra.update(verify_point(objective, problem, result.x).as_extra())
-        result.extra["stopping"] = [m.as_dict() for m in measures(
-            result, spec.name, problem.n, settings.get("tol"), dict(options or {}), settings.get("maxiter"))]
-        mismatch = count_mismatch(result)
-        if mismatch:
-            result.extra["count_mismatch"] = mismatch
+        _verify(result, problem, objective, spec, settings, options)
     return result
 
 
-def _best_seen(result: Result, watched: BestSeen, objective: Objective, keep_best: bool) -> None:
+def _verify(result: Result, problem, objective, spec, settings, options) -> None:
+    from gradcli.checks.stopping import count_mismatch, measures
+    if result.status is Status.ERROR or not np.all(np.isfinite(result.x)):
+        result.verdict = Verdict(VerdictKind.NO_RESULT, result.message, result.fun)
+    else:
+        result.verdict = problem.verify(objective, result.x)
+    result.stopping = measures(result, spec.name, problem.n, settings.get("tol"), dict(options or {}),
+                               settings.get("maxiter"))
+    mismatch = count_mismatch(result)
+    if mismatch:
+        result.extra["count_mismatch"] = mismatch
+
+
+def _best_seen(result: Result, best: BestSeen, objective, keep_best: bool) -> None:
     """Note (or, with keep_best, return) a better point the solver evaluated but did not return."""
-    if watched.best_x is None or not math.isfinite(watched.best_f):
+    if best.best_x is None or not math.isfinite(best.best_f):
         return
     fun = result.fun if math.isfinite(result.fun) else math.inf
-    if not watched.best_f < fun - 1e-14 * max(1.0, abs(watched.best_f)):
+    if not best.best_f < fun - 1e-14 * max(1.0, abs(best.best_f)):
         return
-    result.extra["best_seen"] = {"fun": watched.best_f, "x": watched.best_x.tolist(), "returned_fun": result.fun}
+    result.best_seen = {"fun": best.best_f, "x": best.best_x.tolist(), "returned_fun": result.fun}
     if keep_best:
-        x = watched.best_x
-        result.x, result.fun = x.tolist(), objective.fun_uncounted(x)
+        x = best.best_x
+        result.x, result.fun = x.copy(), objective.fun_uncounted(x)
         g = objective.grad_uncounted(x)
         result.grad_norm = float(np.max(np.abs(g))) if g.size else 0.0
         result.extra["kept_best"] = True
 
 
-def check_start(problem: Problem, objective: Objective, start: int = 0) -> None:
+def check_start(problem: Problem, objective, start: int = 0) -> None:
     """A start where f is nan or ±inf gives every method nothing to work with: say so, once, up front."""
     if not problem.starts:
         return
@@ -159,24 +159,70 @@ def check_start(problem: Problem, objective: Objective, start: int = 0) -> None:
     f0 = objective.fun_uncounted(x0)
     if not math.isfinite(f0):
         where = ", ".join(f"{n}={v:g}" for n, v in zip(problem.variables, x0))
-        field = "x0" if start == 0 else f"starts[{start}]"
+        field_ = "x0" if start == 0 else f"starts[{start}]"
         message = (f"f(x0) is {f0} at {where}: the objective is not defined there (log or sqrt of a negative "
                    "number, a division by zero, an overflow); choose another start")
         if problem.source_file:
-            raise GradcliError(f"{problem.source_file}: {field}: {message}")
-        raise ProblemError(message, field)
+            raise GradcliError(f"{problem.source_file}: {field_}: {message}")
+        raise ProblemError(message, field_)
 
 
-def solve(problem: Problem, method: str = "all", *, start: int = 0, objective: Objective | None = None,
-          options: dict | None = None, **settings) -> tuple[list[Result], list[tuple[SolverSpec, str]]]:
-    """Every chosen method from one start; the skipped methods come back with the reason.
+@dataclass
+class Run:
+    """What ``run`` returns: one Result per method, the methods skipped (with why), notes for the report."""
 
-    ``options`` holds method-specific options by key (step, lr, beta, gtol, ...); each method gets only
-    the ones its registry entry lists.
+    results: list[Result]
+    skipped: list[tuple[SolverSpec, str]]
+    notes: list[str]
+
+
+def run(problem: Problem, method: str = "all", *, objective=None, options: dict | None = None,
+        starts: int | None = None, seed: int | None = None, progress=None, check: bool = True,
+        **settings) -> Run:
+    """Every chosen method on ``problem``: the path `minimize` and the Python API share.
+
+    ``starts``: the best verified result of that many starts per method (gradcli.run.multistart).
+    ``progress(spec)``: an optional factory of an observer shown while each method runs. ``check``: a start
+    where f is not finite is an error up front (the CLI) rather than a failed run per method (the API).
     """
-    specs, skipped = resolve(method, problem)
-    shares = method_options(specs, options)
-    objective = objective or compile_problem(problem)
+    sel = select(method, problem)
+    shares = method_options(sel.specs, options)
+    objective = objective or problem.compile()
+    if starts is None and check:
+        check_start(problem, objective)       # f(x0) nan or inf: one clear error, not N failed runs
+    results = []
+    for s in sel.specs:
+        if starts is not None:
+            from gradcli.run.multistart import best_of, start_points
+            points = start_points(problem, starts, seed)
+            saved = problem.starts
+            problem.starts = points
+            try:
+                runs = [solve_one(problem, s.name, start=i, objective=objective, options=shares[s.name],
+                                  seed=seed, **settings) for i in range(len(points))]
+            finally:
+                problem.starts = saved
+            results.append(best_of(runs))
+            continue
+        watch = progress(s) if progress is not None else None
+        try:
+            results.append(solve_one(problem, s.name, objective=objective, options=shares[s.name], seed=seed,
+                                     observers=(watch,) if watch is not None else (), **settings))
+        finally:
+            if watch is not None:
+                watch.close()
+    for r, s in zip(results, sel.specs):
+        if s.name in sel.reasons:
+            r.extra["auto_reason"] = sel.reasons[s.name]
+    return Run(results, sel.skipped, list(sel.reasons.values()))
+
+
+def solve(problem: Problem, method: str = "all", *, start: int = 0, objective=None,
+          options: dict | None = None, **settings) -> tuple[list[Result], list[tuple[SolverSpec, str]]]:
+    """Every chosen method from one start; the skipped methods come back with the reason."""
+    sel = select(method, problem)
+    shares = method_options(sel.specs, options)
+    objective = objective or problem.compile()
     results = [solve_one(problem, spec.name, start=start, objective=objective, options=shares[spec.name],
-                         **settings) for spec in specs]
-    return results, skipped
+                         **settings) for spec in sel.specs]
+    return results, sel.skipped

@@ -96,16 +96,25 @@ def finish(method: str, objective, x, status: Status, message: str, nit, started
         status, message = Status.DIVERGED, f"f = {fun:.3g} at the returned point: unbounded below? {message}".strip()
     elif not (math.isfinite(fun) and np.all(np.isfinite(x))):
         status, message = Status.NONFINITE, f"f or x is not finite at the returned point. {message}".strip()
-    return Result(method=method, x=x.tolist(), fun=fun, grad_norm=grad_norm, nit=None if nit is None else int(nit),
+    return Result(method=method, x=x, fun=fun, grad_norm=grad_norm, nit=None if nit is None else int(nit),
                   nfev=nfev, njev=njev, nhev=nhev, time=elapsed, status=status, message=message,
                   trace=tracer.rows if tracer else None, extra=extra or {})
 
 
-def error_result(method: str, objective, x0, exc: BaseException, started: float) -> Result:
-    """A method that raised: recorded as an error with its message, never a crash of the run."""
+def error_result(method: str, objective, x0, exc: BaseException, started: float, best=None) -> Result:
+    """A method that raised: recorded as an error with its message and the counts so far, never a crash.
+    A run stopped by its time limit reports the best feasible point it evaluated (``best``: a BestSeen)."""
     nfev, njev, nhev = objective.counts.snapshot()
+    elapsed = time.perf_counter() - started
+    if isinstance(exc, TimeLimit):
+        if best is not None and best.best_x is not None:
+            r = finish(method, objective, best.best_x, Status.TIMEOUT, f"{exc}; the best feasible point it "
+                       "evaluated is returned", None, started)
+            r.time = elapsed
+            return r
+        status, message = Status.TIMEOUT, str(exc)
+    else:
+        status, message = Status.ERROR, f"{type(exc).__name__}: {exc}"[:300]
     x = np.array(x0, dtype=float).ravel()
-    status = Status.TIMEOUT if isinstance(exc, TimeLimit) else Status.ERROR
-    message = str(exc) if isinstance(exc, TimeLimit) else f"{type(exc).__name__}: {exc}"[:300]
-    return Result(method=method, x=x.tolist(), fun=math.nan, grad_norm=None, nit=None, nfev=nfev, njev=njev,
-                  nhev=nhev, time=time.perf_counter() - started, status=status, message=message)
+    return Result(method=method, x=x, fun=math.nan, grad_norm=None, nit=None, nfev=nfev, njev=njev,
+                  nhev=nhev, time=elapsed, status=status, message=message)

@@ -175,7 +175,8 @@ def configure(name: str, options: dict, tol: float | None = None) -> dict:
         raise GradcliError(f"--step must be fixed, armijo or bb, not {cfg['step']!r}")
     for key in ("lr", "eps", "gtol"):
         if cfg.get(key) is not None and not cfg[key] > 0:
-            raise GradcliError(f"--{key} must be positive, got {cfg[key]}")
+            flag = "tol" if key == "gtol" and options.get("gtol") is None else key   # the flag the user typed
+            raise GradcliError(f"--{flag} must be positive, got {cfg[key]}")
     for key in ("beta", "beta1", "beta2"):
         if key in cfg and not 0 <= cfg[key] < 1:
             raise GradcliError(f"--{key} must be in [0, 1), got {cfg[key]}")
@@ -198,7 +199,7 @@ def rules(name: str, cfg: dict):
 def run(spec, objective, x0, settings: Settings):
     """Registry entry point: options in, Result out (counts from the counted objective)."""
     cfg = configure(spec.name, settings.options, settings.tol)
-    if getattr(objective, "is_array", False) and settings.options.get("gtol") is None and settings.tol is None:
+    if objective.capabilities.training and settings.options.get("gtol") is None and settings.tol is None:
         # array (data) problems train the way Theano's loop does: lr for maxiter steps; --gtol stops early
         cfg["gtol"] = 0.0
     direction, step = rules(spec.name, cfg)
@@ -208,7 +209,7 @@ def run(spec, objective, x0, settings: Settings):
         # test and the progress bar, is evaluated every TRAIN_F_EVERY steps (and at the end, for the result)
         step.f_every = TRAIN_F_EVERY
     started = time.perf_counter()
-    if getattr(step, "f_every", 1) > 1 and isinstance(direction, Steepest) and not box.active:
+    if isinstance(step, FixedStep) and step.f_every > 1 and isinstance(direction, Steepest) and not box.active:
         out = train(objective, x0, step.lr, settings.maxiter or MAXITER, step.f_every)
     else:
         out = descend(objective, x0, direction, step, box, maxiter=settings.maxiter or MAXITER, gtol=cfg["gtol"],

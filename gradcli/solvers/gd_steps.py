@@ -72,7 +72,7 @@ class FixedStep:
             self.k += 1
             if self.k % self.f_every:
                 return Trial(xt, None, self.lr, objective.grad(xt))
-        if getattr(objective, "is_array", False):
+        if objective.capabilities.fused_value_and_grad:
             # the loop needs ∇f at every accepted point and a fixed step accepts every point: an array
             # objective computes both in one pass (counted as one f and one ∇f evaluation, as before)
             ft, gt = objective.value_and_grad(xt)

@@ -79,7 +79,8 @@ class Registry:
         key = normalize(name)
         if key not in self.names:
             near = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.6)
-            hint = f"; did you mean {' or '.join(self.names[n] for n in dict.fromkeys(near))}?" if near else ""
+            shown = dict.fromkeys(self.names[n] for n in near)      # aliases of one method name it once
+            hint = f"; did you mean {' or '.join(shown)}?" if near else ""
             raise GradcliError(f"unknown method '{name}'{hint} (see `gradcli methods` for the list)")
         return self.specs[self.names[key]]
 
@@ -137,13 +138,17 @@ for _spec in (
     SolverSpec("golden", "golden", "scipy-scalar", _SCALAR, (), scalar_only=True),
     SolverSpec("bounded", "bounded", "scipy-scalar", _SCALAR, ("fminbound",), scalar_only=True,
                bounds="required"),
-    SolverSpec("basinhopping", "basinhopping", "scipy-global", _GLOBAL, (), needs_grad=True, bounds="required",
-               note="L-BFGS-B local steps inside the bounds"),
+    SolverSpec("basinhopping", "basinhopping", "scipy-global", _GLOBAL, (), needs_grad=True, bounds="yes",
+               note="L-BFGS-B local steps (inside the bounds when given)"),
     SolverSpec("differential-evolution", "differential_evolution", "scipy-global", _GLOBAL, ("de",),
                bounds="required"),
     SolverSpec("dual-annealing", "dual_annealing", "scipy-global", _GLOBAL, (), bounds="required"),
     SolverSpec("shgo", "shgo", "scipy-global", _GLOBAL, (), needs_grad=True, bounds="required"),
     SolverSpec("direct", "DIRECT", "scipy-global", _GLOBAL, (), bounds="required"),
+    SolverSpec("brute", "brute", "grid", "gradcli.solvers.brute:run", ("grid-search",), needs_grad=True,
+               bounds="required", options=(("--grid", "grid points per variable, both bounds included (SciPy's "
+                                                      "Ns, default 20); Ns**n evaluations of f"),),
+               note="grid search, then L-BFGS-B inside the bounds; never returns a point outside them"),
     SolverSpec("gd", "gd", "gd", _GD, ("steepest-descent", "gradient-descent"), needs_grad=True, bounds="yes",
                options=(("--step", "step rule: fixed (x ← x − lr·∇f), armijo (backtracking, default) or bb "
                                    "(Barzilai–Borwein, nonmonotone)"),

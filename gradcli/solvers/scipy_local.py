@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from gradcli.solvers.common import Settings, Tracer, error_result, finish, status_from_scipy
+from gradcli.solvers.common import Settings, Tracer, finish, status_from_scipy
 
 # the option that caps iterations, per method (TNC counts function evaluations instead)
 _MAXITER_KEY = {"tnc": "maxfun"}
@@ -45,7 +45,7 @@ def run(spec, objective, x0, settings: Settings):
     if spec.needs_grad:
         kwargs["jac"] = objective.grad
     if spec.needs_hess:
-        if spec.name in ("newton-cg", "trust-ncg", "trust-krylov") and objective.prefers_hessp:
+        if spec.name in ("newton-cg", "trust-ncg", "trust-krylov") and objective.capabilities.prefers_hessp:
             kwargs["hessp"] = objective.hessp
         else:
             kwargs["hess"] = objective.hess
@@ -59,13 +59,10 @@ def run(spec, objective, x0, settings: Settings):
     if settings.maxiter is not None:
         options[_MAXITER_KEY.get(spec.name, "maxiter")] = settings.maxiter
     started = time.perf_counter()
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            r = minimize(objective.fun, x0, method=spec.label, tol=settings.tol, options=options or None,
-                         callback=tracer.callback if settings.trace else None, **kwargs)
-    except Exception as exc:  # a method that raises is a failed run, never a crashed tool
-        return error_result(spec.label, objective, x0, exc, started)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        r = minimize(objective.fun, x0, method=spec.label, tol=settings.tol, options=options or None,
+                     callback=tracer.callback if settings.trace else None, **kwargs)
     extra = {}
     if "maxcv" in r:
         extra["solver_maxcv"] = float(r["maxcv"])

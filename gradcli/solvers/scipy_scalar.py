@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from gradcli.solvers.common import Settings, Tracer, error_result, finish, status_from_scipy
+from gradcli.solvers.common import Settings, Tracer, finish, status_from_scipy
 
 
 def run(spec, objective, x0, settings: Settings):
@@ -31,12 +31,9 @@ def run(spec, objective, x0, settings: Settings):
     if settings.maxiter is not None:
         options["maxiter"] = settings.maxiter
     started = time.perf_counter()
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            r = minimize_scalar(f, method=spec.name, tol=settings.tol, options=options or None, **kwargs)
-    except Exception as exc:
-        return error_result(spec.label, objective, x0, exc, started)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        r = minimize_scalar(f, method=spec.name, tol=settings.tol, options=options or None, **kwargs)
     message = str(r.get("message", "")) or ("converged" if r.success else "failed")
     return finish(spec.label, objective, np.atleast_1d(r.x), status_from_scipy(bool(r.success), message), message,
                   r.get("nit"), started, tracer, {"solver_counts": {"nfev": int(r.get("nfev", 0))}})

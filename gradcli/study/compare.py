@@ -12,11 +12,11 @@ import json
 import math
 import os
 import threading
-import time
 from dataclasses import asdict, dataclass, replace
 
 from gradcli.problem.file import data_digest, find_files, parse_text, problem_from_text, read_text
-from gradcli.solvers.registry import REGISTRY, resolve
+from gradcli.run.solve import select
+from gradcli.solvers.registry import REGISTRY
 
 DEFAULT_TOL = 1e-6
 FEASIBILITY_TOL = 1e-6      # a point violating a constraint or bound by more is not a solution
@@ -80,18 +80,10 @@ def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
             raise ProblemFileError(path, pt.lines.get(("name",)), "name",
                                    f"'{problem.name}' is also the name of {names[problem.name]}; names must be unique")
         names[problem.name] = str(path)
-        specs = []
-        for word in (w.strip() for w in methods.split(",") if w.strip()):
-            if word.lower() == "all":
-                chosen, _ = resolve("all", problem)
-                specs += [s for s in chosen if s not in specs]
-                continue
-            spec = REGISTRY.get(word)        # an unknown name stops the study before anything runs
-            why = spec.applicable(problem)
-            if why:
-                skipped.append((problem.name, spec.name, why))
-            elif spec not in specs:
-                specs.append(spec)
+        sel = select(methods, problem, strict=False)     # an unknown name stops the study before anything runs
+        specs = sel.specs
+        named = {REGISTRY.get(w).name for w in methods.split(",") if w.strip() and w.strip().lower() not in ("all", "auto")}
+        skipped += [(problem.name, spec.name, why) for spec, why in sel.skipped if spec.name in named]
         points = [None] * len(problem.starts) + [
             tuple(p) for p in extra_starts(problem.x0, problem.bounds, starts, seed, pt.sha256)]
         for start, x0 in enumerate(points):
@@ -136,46 +128,6 @@ def worker_state() -> dict:
         return {"pid": os.getpid(), "compiles": _COMPILES[0], "cached": sum(len(c) for c in _CACHES)}
 
 
-class _Monitored:
-    """The objective as one run sees it: same counters, plus a deadline and a best-f history."""
-
-    def __init__(self, objective, timeout: float | None, history: bool):
-        self._o = objective
-        self._deadline = None if timeout is None else time.perf_counter() + timeout
-        self._timeout = timeout
-        self.history: list[list[float]] | None = [] if history else None
-        self._best = math.inf
-
-    def __getattr__(self, name):
-        return getattr(self._o, name)
-
-    def _tick(self):
-        if self._deadline is not None and time.perf_counter() > self._deadline:
-            from gradcli.solvers.common import TimeLimit
-            raise TimeLimit(f"stopped after --timeout {self._timeout:g} s")
-
-    def fun(self, x):
-        self._tick()
-        f = self._o.fun(x)
-        if self.history is not None and f < self._best and math.isfinite(f):
-            self._best = f
-            c = self._o.counts
-            self.history.append([c.nfev + c.njev, f])
-        return f
-
-    def grad(self, x):
-        self._tick()
-        return self._o.grad(x)
-
-    def hess(self, x):
-        self._tick()
-        return self._o.hess(x)
-
-    def hessp(self, x, p):
-        self._tick()
-        return self._o.hessp(x, p)
-
-
 _BLAS: list = []
 
 
@@ -203,16 +155,14 @@ def _run_task(task: Task) -> dict:
     start = task.start
     if task.x0 is not None:      # a generated start: the same problem from that point
         problem, start = replace(problem, starts=[list(task.x0)]), 0
-    monitored = _Monitored(objective, task.timeout, task.history)
-    result = solve_one(problem, task.method, start=start, objective=monitored, tol=task.tol,
-                       maxiter=task.maxiter, seed=task.seed)
+    result = solve_one(problem, task.method, start=start, objective=objective, tol=task.tol,
+                       maxiter=task.maxiter, seed=task.seed, timeout=task.timeout, history=task.history)
     rec = result.as_dict()
     f_star = problem.solution.f if problem.solution else None
     tol = (problem.solution.tol if problem.solution and problem.solution.tol else task.solve_tol)
     rec.update(problem=task.problem, start=task.start, n=problem.n, seed=task.seed, f_star=f_star,
                solved=solved(result.fun, f_star, tol, result.extra.get("maxcv")))
-    if monitored.history is not None:
-        rec["history"] = monitored.history
+    if task.history:
         rec["f0"] = _finite(objective.fun_uncounted(problem.starts[start]))   # data profiles measure from f(x0)
     return rec
 
@@ -244,7 +194,7 @@ def failure_record(task: Task, message: str) -> dict:
         f_star = float(parse_text(task.text, task.path).doc["solution"]["f"])
     except Exception:  # noqa: BLE001 - no (readable) solution: not judged
         f_star = None
-    return {"method": task.method, "x": None, "fun": None, "grad_norm": None, "nit": None, "nfev": 0, "njev": 0,
+    return {"method": REGISTRY.get(task.method).label, "x": None, "fun": None, "grad_norm": None, "nit": None, "nfev": 0, "njev": 0,
             "nhev": 0, "time": 0.0, "success": False, "status": "error", "message": message,
             "problem": task.problem, "start": task.start, "seed": task.seed, "f_star": f_star,
             "solved": None if f_star is None else False}
@@ -259,34 +209,6 @@ def solved(fun: float, f_star: float | None, tol: float, maxcv: float | None = N
     if maxcv is not None and maxcv > FEASIBILITY_TOL:
         return False
     return fun - f_star <= tol * max(1.0, abs(f_star))
-
-
-def run_study(tasks: list[Task], jobs: int = 1, on_result=None, *, scheduler: str | None = None,
-              done: dict[str, dict] | None = None) -> tuple[list[dict], bool]:
-    """Run every task not already ``done`` (records by task key, from a results file) on an engine:
-    in-process, ``jobs`` processes, or a Dask cluster (``scheduler``). ``on_result(task, record)`` is
-    called as each run finishes, in completion order. Records come back in task order whatever ran them.
-
-    Returns (records, interrupted). Ctrl-C stops cleanly with what has finished.
-    """
-    from gradcli.study.engines import engine_for
-
-    done = dict(done or {})
-    records: dict[int, dict] = {i: done[t.key] for i, t in enumerate(tasks) if t.key in done}
-    todo = [(i, t) for i, t in enumerate(tasks) if i not in records]
-    interrupted = False
-    results = engine_for(jobs, scheduler)([t for _, t in todo])
-    try:
-        for j, rec in results:
-            i = todo[j][0]
-            records[i] = rec
-            if on_result:
-                on_result(tasks[i], rec)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        results.close()
-    return [records[i] for i in sorted(records)], interrupted
 
 
 def task_dict(task: Task) -> dict:

@@ -143,3 +143,29 @@ def engine_for(jobs: int = 1, scheduler: str | None = None):
     if jobs <= 1:
         return serial
     return lambda tasks: process_pool(tasks, max(1, min(jobs, len(tasks))))   # no idle workers forked
+
+
+def run_study(tasks: list[Task], jobs: int = 1, on_result=None, *, scheduler: str | None = None,
+              done: dict[str, dict] | None = None) -> tuple[list[dict], bool]:
+    """Run every task not already ``done`` (records by task key, from a results file) on an engine:
+    in-process, ``jobs`` processes, or a Dask cluster (``scheduler``). ``on_result(task, record)`` is
+    called as each run finishes, in completion order. Records come back in task order whatever ran them.
+
+    Returns (records, interrupted). Ctrl-C stops cleanly with what has finished.
+    """
+    done = dict(done or {})
+    records: dict[int, dict] = {i: done[t.key] for i, t in enumerate(tasks) if t.key in done}
+    todo = [(i, t) for i, t in enumerate(tasks) if i not in records]
+    interrupted = False
+    results = engine_for(jobs, scheduler)([t for _, t in todo])
+    try:
+        for j, rec in results:
+            i = todo[j][0]
+            records[i] = rec
+            if on_result:
+                on_result(tasks[i], rec)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        results.close()
+    return [records[i] for i in sorted(records)], interrupted

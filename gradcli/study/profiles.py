@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 COSTS = {
     "nfev": lambda r: r["nfev"],
@@ -12,6 +12,30 @@ COSTS = {
     "evals": lambda r: r["nfev"] + r["njev"],     # f-evaluations + gradient evaluations
     "time": lambda r: r["time"],
 }
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A method that could not run a problem: it fails every start of it in the profiles (ratio ∞)."""
+
+    problem: str
+    method: str            # spelled as the tables spell it (the registry's label)
+    why: str
+
+
+def skips(skipped) -> list[Skip]:
+    """compare's (problem, method name, why) triples with each method spelled as the tables spell it."""
+    from gradcli.errors import GradcliError
+    from gradcli.solvers.registry import REGISTRY
+
+    out = []
+    for problem, method, why in skipped or ():
+        try:
+            label = REGISTRY.get(method).label
+        except GradcliError:
+            label = method
+        out.append(Skip(problem, label, why))
+    return out
 
 
 @dataclass
@@ -22,7 +46,9 @@ class Profile:
     methods: list[str]
     taus: list[float]
     rho: dict[str, list[float]]
-    problems: int          # (problem, start) pairs every method ran on, with a known f*
+    problems: int          # problems with a known f* (every one counts, whoever could run it)
+    instances: int = 0     # (problem, start) pairs over those problems: the denominator of rho
+    skipped: list[Skip] = field(default_factory=list)
 
     def at(self, method: str, tau: float) -> float:
         """rho_s(tau) for any tau: the step function's value at the last breakpoint <= tau."""
@@ -36,23 +62,38 @@ class Profile:
         return [t for t in (1.0, 1.5, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0) if t < top] + [top]
 
 
-def _by_instance(records, methods):
+def _methods(records, skipped: list[Skip]) -> list[str]:
+    return sorted({r["method"] for r in records} | {s.method for s in skipped})
+
+
+def _instances(records, keep) -> dict[tuple, dict[str, dict]]:
+    """(problem, start) → {method: record} over every instance any method ran with ``keep(record)`` true.
+
+    Dolan & Moré count every problem of the set: a method with no record for an instance (it could not
+    run the problem, or its run was lost) fails it, rather than the instance vanishing from the profile.
+    """
     runs: dict[tuple, dict[str, dict]] = {}
     for r in records:
-        if r.get("solved") is None or r["method"] not in methods:
-            continue
-        runs.setdefault((r["problem"], r["start"]), {})[r["method"]] = r
-    return {k: v for k, v in runs.items() if len(v) == len(methods)}
+        if keep(r):
+            runs.setdefault((r["problem"], r["start"]), {})[r["method"]] = r
+    return runs
 
 
-def performance_profile(records: list[dict], cost: str = "evals", taus: list[float] | None = None) -> Profile:
-    """Ratios r_ps = t_ps / min_s t_ps, with t_ps = inf when s did not solve p (Dolan & Moré 2002, eq. 1-2)."""
-    methods = sorted({r["method"] for r in records})
+def performance_profile(records: list[dict], cost: str = "evals", taus: list[float] | None = None,
+                        skipped=()) -> Profile:
+    """Ratios r_ps = t_ps / min_s t_ps, with t_ps = inf when s did not solve p (Dolan & Moré 2002, eq. 1-2).
+
+    ``skipped``: compare's (problem, method, why) for methods that could not run a problem; they count as
+    failures there (r_ps = ∞), as does a run without a record.
+    """
+    skip = skips(skipped)
+    methods = _methods(records, skip)
     measure = COSTS[cost]
-    instances = _by_instance(records, methods)
+    instances = _instances(records, lambda r: r.get("solved") is not None)
     ratios: dict[str, list[float]] = {m: [] for m in methods}
     for runs in instances.values():
-        t = {m: (max(float(measure(r)), 1e-12) if r["solved"] else math.inf) for m, r in runs.items()}
+        t = {m: (max(float(measure(runs[m])), 1e-12) if m in runs and runs[m]["solved"] else math.inf)
+             for m in methods}
         best = min(t.values())
         for m in methods:
             ratios[m].append(t[m] / best if math.isfinite(best) else math.inf)
@@ -60,7 +101,7 @@ def performance_profile(records: list[dict], cost: str = "evals", taus: list[flo
         taus = sorted({1.0} | {v for vs in ratios.values() for v in vs if math.isfinite(v)})
     n = len(instances)
     rho = {m: [sum(v <= tau for v in ratios[m]) / n if n else 0.0 for tau in taus] for m in methods}
-    return Profile(cost, methods, taus, rho, n)
+    return Profile(cost, methods, taus, rho, len({p for p, _ in instances}), n, skip)
 
 
 @dataclass
@@ -68,20 +109,32 @@ class MethodSummary:
     method: str
     runs: int
     solved: int
-    judged: int            # runs with a known f*
+    judged: int            # runs with a known f*, plus the starts of problems it could not run (failed)
     median_evals: float | None
     total_time: float
+    skipped: int = 0       # problems it could not run (counted as failures in judged)
 
 
-def summarize(records: list[dict]) -> list[MethodSummary]:
-    """Per method: problems solved, median f+∇f evaluations on solved runs, total time; best first."""
+def summarize(records: list[dict], skipped=()) -> list[MethodSummary]:
+    """Per method: problems solved, median f+∇f evaluations on solved runs, total time; best first.
+
+    Every method is judged on the same instances: a problem it could not run counts as unsolved once per
+    start the other methods ran, so the shares (and the ranking) are over one problem set.
+    """
+    skip = skips(skipped)
+    judged_starts: dict[str, set] = {}
+    for r in records:
+        if r.get("solved") is not None:
+            judged_starts.setdefault(r["problem"], set()).add(r["start"])
     out = []
-    for m in sorted({r["method"] for r in records}):
+    for m in _methods(records, skip):
         rs = [r for r in records if r["method"] == m]
         ok = [r for r in rs if r.get("solved")]
-        out.append(MethodSummary(m, len(rs), len(ok), sum(r.get("solved") is not None for r in rs),
+        missed = {s.problem for s in skip if s.method == m}
+        out.append(MethodSummary(m, len(rs), len(ok), sum(r.get("solved") is not None for r in rs)
+                                 + sum(len(judged_starts.get(p, ())) for p in missed),
                                  statistics.median([r["nfev"] + r["njev"] for r in ok]) if ok else None,
-                                 sum(r["time"] for r in rs)))
+                                 sum(r["time"] for r in rs), len(missed)))
     out.sort(key=lambda s: (-s.solved / max(s.judged, 1), s.median_evals if s.median_evals is not None else math.inf))
     return out
 
@@ -107,7 +160,8 @@ class DataProfile:
     methods: list[str]
     budgets: list[float]
     d: dict[str, list[float]]
-    problems: int          # (problem, start) instances every method ran on, with history and f(x0)
+    problems: int          # problems with history and a finite f(x0): every one counts, whoever could run it
+    instances: int = 0     # (problem, start) pairs over those problems: the denominator of d
 
 
 @dataclass
@@ -119,6 +173,7 @@ class RuntimeECDF:
     budgets: list[float]
     share: dict[str, list[float]]
     instances: int         # (problem, start) instances with a known f*; pairs = instances x targets
+    problems: int = 0      # distinct problems among them
 
 
 def _feasible(r) -> bool:
@@ -134,15 +189,8 @@ def _first_reaching(history, level: float) -> float:
     return math.inf
 
 
-def _with_history(records, methods):
-    runs: dict[tuple, dict[str, dict]] = {}
-    for r in records:
-        if r["method"] in methods and r.get("history") is not None:
-            runs.setdefault((r["problem"], r["start"]), {})[r["method"]] = r
-    return {k: v for k, v in runs.items() if len(v) == len(methods)}
-
-
-def data_profile(records: list[dict], tau: float = 1e-3, budgets: list[float] | None = None) -> DataProfile:
+def data_profile(records: list[dict], tau: float = 1e-3, budgets: list[float] | None = None,
+                 skipped=()) -> DataProfile:
     """Data profiles of Moré & Wild, "Benchmarking derivative-free optimization algorithms", SIAM J. Optim.
     20(1):172-191, 2009, §2.
 
@@ -151,18 +199,23 @@ def data_profile(records: list[dict], tau: float = 1e-3, budgets: list[float] | 
     with f_L the smallest value any method found on p (final f of feasible runs) or the published f*,
     whichever is lower. t_{p,s} is the evaluations (f + ∇f, as in --cost evals) it took, and the data
     profile is d_s(α) = |{p : t_{p,s} / (n_p + 1) <= α}| / |P|, α in simplex gradients.
-    A run ending infeasible never counts as solved (its history may pass through infeasible points).
+    A run ending infeasible never counts as solved (its history may pass through infeasible points), and
+    a method that could not run an instance (``skipped``, or no record with history) fails it.
     """
-    methods = sorted({r["method"] for r in records})
+    methods = _methods(records, skips(skipped))
     budgets = list(budgets or DATA_BUDGETS)
-    instances = {k: v for k, v in _with_history(records, methods).items()
+    instances = {k: v for k, v in _instances(records, lambda r: r.get("history") is not None).items()
                  if all(r.get("f0") is not None for r in v.values())}
     cost: dict[str, list[float]] = {m: [] for m in methods}
     for runs in instances.values():
         any_run = next(iter(runs.values()))
         found = [r["fun"] for r in runs.values() if r.get("fun") is not None and _feasible(r)]
         f_l = min(found + ([any_run["f_star"]] if any_run.get("f_star") is not None else []), default=None)
-        for m, r in runs.items():
+        for m in methods:
+            r = runs.get(m)
+            if r is None:
+                cost[m].append(math.inf)
+                continue
             f0 = r["f0"]
             if f_l is None or not _feasible(r):
                 t = math.inf
@@ -173,28 +226,29 @@ def data_profile(records: list[dict], tau: float = 1e-3, budgets: list[float] | 
             cost[m].append(t / (r.get("n", 1) + 1))
     n = len(instances)
     d = {m: [sum(c <= a for c in cost[m]) / n if n else 0.0 for a in budgets] for m in methods}
-    return DataProfile(tau, methods, budgets, d, n)
+    return DataProfile(tau, methods, budgets, d, len({p for p, _ in instances}), n)
 
 
 def runtime_ecdf(records: list[dict], targets: list[float] | None = None,
-                 budgets: list[float] | None = None) -> RuntimeECDF:
+                 budgets: list[float] | None = None, skipped=()) -> RuntimeECDF:
     """Empirical runtime distributions in the style of COCO (Hansen et al., "COCO: a platform for comparing
     continuous optimizers in a black-box setting", 2021): for each run and each target Δ in ``targets``,
     the runtime is the evaluations (f + ∇f) until best f - f* <= Δ; the ECDF at budget b is the share
     of all (instance, target) pairs reached within b · n evaluations. Instances without a known f* are
-    left out; a run ending infeasible reaches no target.
+    left out; a run ending infeasible reaches no target, nor does a method that could not run the instance.
     """
-    methods = sorted({r["method"] for r in records})
+    methods = _methods(records, skips(skipped))
     targets = list(targets or ECDF_TARGETS)
     budgets = list(budgets or ECDF_BUDGETS)
-    instances = {k: v for k, v in _with_history(records, methods).items()
+    instances = {k: v for k, v in _instances(records, lambda r: r.get("history") is not None).items()
                  if next(iter(v.values())).get("f_star") is not None}
     times: dict[str, list[float]] = {m: [] for m in methods}
     for runs in instances.values():
-        for m, r in runs.items():
+        for m in methods:
+            r = runs.get(m)
             for t in targets:
-                hit = _first_reaching(r["history"], r["f_star"] + t) if _feasible(r) else math.inf
-                times[m].append(hit / max(r.get("n", 1), 1))
+                hit = _first_reaching(r["history"], r["f_star"] + t) if r is not None and _feasible(r) else math.inf
+                times[m].append(hit / max(r.get("n", 1), 1) if r is not None else math.inf)
     pairs = len(instances) * len(targets)
     share = {m: [sum(v <= b for v in times[m]) / pairs if pairs else 0.0 for b in budgets] for m in methods}
-    return RuntimeECDF(targets, methods, budgets, share, len(instances))
+    return RuntimeECDF(targets, methods, budgets, share, len(instances), len({p for p, _ in instances}))

@@ -9,6 +9,7 @@ overflow), so non-finite values reach the solver and the report rather than a tr
 from __future__ import annotations
 
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -17,6 +18,8 @@ import sympy as sp
 
 from gradcli.symbolic import codegen
 from gradcli.compiled.counts import Counts  # noqa: F401  (re-exported: compile.Counts)
+from gradcli.compiled.observers import Observable
+from gradcli.compiled.protocol import Capabilities
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, AttributeError)
 # Derivatives of abs/sign/min/max hold DiracDelta (zero away from the kink; SymPy prints no numeric one, so
@@ -133,7 +136,7 @@ def compile_exprs(symbols: Sequence[sp.Symbol], exprs: Sequence[sp.Expr], scalar
     return Compiled(args, None, None, lambda: renamed, scalar, "sympy")
 
 
-class Objective:
+class Objective(Observable):
     """f, ∇f and ∇²f of one problem as counted callables on NumPy vectors.
 
     ``fun``/``grad``/``hess``/``hessp`` count into ``counts``; the ``*_uncounted`` versions are for the
@@ -150,6 +153,9 @@ class Objective:
         self._hessp_cache = None
         self._g_floats = None
         self.prefers_hessp = self.n > SPARSE_HESSIAN_MIN_N
+        self.capabilities = Capabilities(exact_hessian=True, hessian_method="exact (symbolic)",
+                                         prefers_hessp=self.prefers_hessp, fused_value_and_grad=False,
+                                         training=False, symbolic=True)
         # small expressions stay in SymPy from end to end: differentiating them costs nothing, and the
         # code is then exactly what SymPy's lambdify runs (rounding included: SciPy's TNC, for one, stops
         # at points that move with the last bit of the gradient). Large or many-variable ones go to SymEngine.
@@ -179,6 +185,7 @@ class Objective:
         self._h = None
         self._grad_se = None
         self._gradient_exprs: list[sp.Expr] | None = None
+        self._fun_impl, self._grad_impl = self.fun, self.grad    # the unobserved members, for value_and_grad
 
     @property
     def backend(self) -> str:
@@ -339,9 +346,17 @@ class Objective:
         except _MATH_ERRORS:
             return g.safe(x) if isinstance(x, np.ndarray) else g(np.asarray(x, dtype=float))
 
+    def value_and_grad(self, x) -> tuple[float, np.ndarray]:
+        """f and ∇f (two generated functions here; counted as one call of each)."""
+        return self._fun_impl(x), self._grad_impl(x)
+
     def hess(self, x):
         self.counts.nhev += 1
         return self.hess_uncounted(x)
+
+    def quiet(self):
+        """Nothing to silence: generated scalar code raises or returns nan, it never warns."""
+        return nullcontext()
 
     def hessp(self, x, p) -> np.ndarray:
         """H(x)·p. Newton-CG and the trust-region methods ask for many products at one x (one per

@@ -1,0 +1,314 @@
+"""A model of data columns and parameters: residuals and their exact Jacobian, vectorised over the rows.
+
+The model is parsed by gradcli's own expression parser; symbols that name columns of the data are
+predictors, the others are parameters. ∂f/∂p is derived once (SymEngine, term by term) and compiled
+together with f into NumPy code that evaluates every data row in one call, so a Jacobian on 10 000 rows
+costs what a hand-written NumPy Jacobian costs. Residuals are r = (f − y)/σ.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+
+from gradcli.errors import GradcliError
+from gradcli.expr.parse import natural_key, parse
+from gradcli.fit.data import Table
+from gradcli.symbolic import codegen
+
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, AttributeError)
+
+
+def _namespace() -> dict:
+    """NumPy's functions under the names the printers use (erf from SciPy: math.erf takes one float)."""
+    from scipy.special import erf
+
+    ns = codegen._np_namespace()
+    for scalar_only in ("max", "min", "Heaviside"):
+        ns.pop(scalar_only, None)
+    ns["erf"] = erf
+    return ns
+
+
+def _kinks() -> dict:
+    """What the SymPy path needs beyond NumPy: whole-array max/min/Heaviside, DiracDelta as 0 (the second
+    derivative of abs away from its kink), erf from SciPy."""
+    from scipy.special import erf
+
+    return {"erf": erf, "DiracDelta": lambda *a: 0.0, "Heaviside": lambda v, h0=0.5: np.heaviside(v, h0),
+            "_vmax": lambda *a: _fold(np.maximum, a), "_vmin": lambda *a: _fold(np.minimum, a)}
+
+
+def _fold(op, args):
+    out = args[0]
+    for a in args[1:]:
+        out = op(out, a)
+    return out
+
+
+MAX_POWER = 16      # integer powers up to this are multiplied out
+
+
+def _power(n: int) -> Callable:
+    """v**n by repeated multiplication: NumPy's x**3 or x**-2 on an array goes through pow() per element,
+    measured 870 µs on 10 000 rows against 4 µs for x*x*x (x**2 and x**-1 have NumPy fast paths)."""
+    def power(v):
+        out, base, k = None, v, abs(n)
+        while k:
+            if k & 1:
+                out = base if out is None else out * base
+            k >>= 1
+            if k:
+                base = base * base
+        return out if n > 0 else 1.0 / out
+    return power
+
+
+def _powers_multiplied(exprs: list) -> tuple[list, dict]:
+    """Integer powers (other than 2, -1) of SymEngine ``exprs`` as calls of our own _pN/_mN functions."""
+    import symengine as se
+
+    used: dict[str, Callable] = {}
+    memo: dict = {}
+
+    def walk(e):
+        if e in memo:
+            return memo[e]
+        out = e
+        if e.args:
+            args = [walk(a) for a in e.args]
+            exp = e.args[1] if isinstance(e, se.Pow) else None
+            if exp is not None and exp.is_Integer and int(exp) not in (0, 1, 2, -1) and abs(int(exp)) <= MAX_POWER:
+                n = int(exp)
+                name = f"_p{n}" if n > 0 else f"_m{-n}"
+                used[name] = _power(n)
+                out = se.function_symbol(name, args[0])
+            elif args != list(e.args):
+                out = e.func(*args)
+        memo[e] = out
+        return out
+
+    return [walk(e) for e in exprs], used
+
+
+def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
+    """Compile ``exprs`` (SymEngine or SymPy) of ``symbols`` to one NumPy function returning a list.
+
+    Arguments are renamed to our own dummies, so generated code never sees a user's name.
+    """
+    args = codegen.dummies(len(symbols))
+    se_ok = all(type(e).__module__.startswith("symengine") for e in exprs)
+    if se_ok:
+        import symengine as se
+        se_args = [se.Symbol(a.name) for a in args]
+        renamed = [e.xreplace(dict(zip([se.Symbol(s.name) for s in symbols], se_args))) for e in exprs]
+        renamed, powers = _powers_multiplied(renamed)
+        try:
+            fn, _ = codegen.python_function(se_args, renamed, {**_namespace(), **powers})
+            return fn
+        except codegen.CodegenError:
+            pass
+        exprs = [sp.sympify(e) for e in exprs]
+        exprs = [e.xreplace({sp.Symbol(s.name): s for s in symbols}) for e in exprs]
+    by_name = {s.name: a for s, a in zip(symbols, args)}      # match by name: assumptions may differ
+    renamed = [sp.sympify(e) for e in exprs]
+    renamed = [e.xreplace({s: by_name[s.name] for s in e.free_symbols if s.name in by_name}) for e in renamed]
+    vmax, vmin = sp.Function("_vmax"), sp.Function("_vmin")     # NumPy's printer would stack ragged tuples
+    renamed = [e.replace(sp.Max, vmax).replace(sp.Min, vmin) for e in renamed]
+    return sp.lambdify(args, renamed, modules=[_kinks(), "numpy"], cse=True)
+
+
+@dataclass
+class FitModel:
+    """f(columns; p), the response y and weights 1/σ over the data rows."""
+
+    text: str
+    y_text: str
+    params: tuple[str, ...]
+    predictors: tuple[str, ...]
+    table: Table
+    y: np.ndarray
+    weights: np.ndarray | None          # 1/σ per row, or None
+    linear: bool
+    expr: sp.Expr
+    _f: Callable = field(repr=False)
+    _j: Callable = field(repr=False)
+    _x: tuple = field(repr=False)       # predictor columns in argument order
+    _hess: Callable | None = field(default=None, repr=False)
+    _grad_se: list | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def p(self) -> int:
+        return len(self.params)
+
+    # ---- evaluation over all rows ------------------------------------------------------------
+    def values(self, p) -> np.ndarray:
+        """f at every row (nan/inf where the model is undefined; never an exception)."""
+        with np.errstate(all="ignore"):
+            try:
+                v = self._f(*np.asarray(p, dtype=float).tolist(), *self._x)[0]
+            except _MATH_ERRORS:
+                return np.full(self.n, np.nan)
+        return np.broadcast_to(np.asarray(v, dtype=float), (self.n,))
+
+    def residuals(self, p) -> np.ndarray:
+        r = self.values(p) - self.y
+        return r * self.weights if self.weights is not None else r
+
+    def jacobian(self, p) -> np.ndarray:
+        """∂r/∂p as an (n, p) array, from the derived and compiled ∂f/∂p."""
+        out = np.empty((self.n, self.p), order="F")   # each column written contiguously (measured 0.73x of C order)
+        with np.errstate(all="ignore"):
+            try:
+                cols = self._j(*np.asarray(p, dtype=float).tolist(), *self._x)
+            except _MATH_ERRORS:
+                out.fill(np.nan)
+                return out
+        for k, c in enumerate(cols):
+            out[:, k] = c
+        if self.weights is not None:
+            out *= self.weights[:, None]
+        return out
+
+    def curve(self, p, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """f and ∂f/∂p (unweighted) along ``grid`` values of the single predictor: the fitted curve and what
+        its confidence band needs."""
+        p = np.asarray(p, dtype=float).tolist()
+        with np.errstate(all="ignore"):
+            f = np.broadcast_to(np.asarray(self._f(*p, grid)[0], dtype=float), grid.shape)
+            J = np.column_stack([np.broadcast_to(np.asarray(c, dtype=float), grid.shape) for c in self._j(*p, grid)])
+        return f, J
+
+    def hessian_sum(self, p, c: np.ndarray) -> np.ndarray:
+        """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict."""
+        if self._hess is None:
+            if self._grad_se is not None:
+                import symengine as se
+                syms = [se.Symbol(s) for s in self.params]
+                entries = codegen.hessian(self._grad_se, syms)
+            else:           # abs/sign/min/max: SymPy differentiates them, SymEngine cannot
+                own = {s.name: s for s in self.expr.free_symbols}
+                syms = [own[s] for s in self.params]
+                entries = codegen.hessian(codegen.gradient(self.expr, syms), syms)
+            keys = list(entries)
+            fn = _compile(self._symbols(), list(entries.values())) if keys else None
+            self._hess = (keys, fn)
+        keys, fn = self._hess
+        out = np.zeros((self.p, self.p))
+        if fn is None:
+            return out
+        w = c * self.weights if self.weights is not None else c
+        with np.errstate(all="ignore"):
+            vals = fn(*np.asarray(p, dtype=float).tolist(), *self._x)
+        for (i, j), v in zip(keys, vals):
+            out[i, j] = out[j, i] = float(np.sum(w * np.broadcast_to(np.asarray(v, dtype=float), (self.n,))))
+        return out
+
+    def _symbols(self) -> list[sp.Symbol]:
+        return [sp.Symbol(s) for s in self.params + self.predictors]
+
+
+def response(table: Table, y_text: str | None) -> tuple[str, np.ndarray, set[str]]:
+    """The response: a column (default ``y``) or an expression of columns (``log(y)``)."""
+    text = y_text if y_text is not None else "y"
+    if y_text is None and "y" not in table.columns:
+        raise GradcliError(f"no column 'y' in {table.path} (columns: {', '.join(table.names)}); name the "
+                           "response with --y COLUMN or --y EXPRESSION")
+    if text in table.columns:
+        return text, table.columns[text], {text}
+    parsed = parse(text, what="response (--y)")
+    missing = [s for s in parsed.names if s not in table.columns]
+    if missing:
+        raise GradcliError(f"--y '{text}': {', '.join(missing)} is not a column of {table.path} (columns: "
+                           f"{', '.join(table.names)})")
+    cols = [sp.Symbol(s) for s in parsed.names]
+    fn = _compile(cols, [parsed.expr])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            y = np.broadcast_to(np.asarray(fn(*(table.columns[s] for s in parsed.names))[0], dtype=float),
+                                (table.rows,)).copy()
+        except _MATH_ERRORS as exc:
+            raise GradcliError(f"--y '{text}': cannot be evaluated on the data ({exc})") from None
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise GradcliError(f"--y '{text}' is {y[bad[0]]} at {table.where(int(bad[0]))} ({bad.size} rows in all); "
+                           "the response must be finite on every row")
+    return text, y, set(parsed.names)
+
+
+def build_model(text: str, table: Table, y_text: str | None = None, sigma: str | None = None,
+                param_names: set[str] | None = None) -> FitModel:
+    """Parse MODEL, split its symbols into predictors (columns) and parameters, derive and compile."""
+    import symengine as se
+
+    y_name, y, y_cols = response(table, y_text)
+    parsed = parse(text, what="model")
+    predictors = tuple(s for s in parsed.names if s in table.columns)
+    params = tuple(sorted((s for s in parsed.names if s not in table.columns), key=natural_key))
+    if not predictors:
+        raise GradcliError(f"the model '{text[:60]}' names no column of {table.path} (columns: "
+                           f"{', '.join(table.names)}); its predictors must be column names")
+    if not params:
+        raise GradcliError(f"the model '{text[:60]}' has no parameters: every symbol is a column of {table.path}")
+    if y_name in predictors:
+        raise GradcliError(f"the model uses the response column '{y_name}' as a predictor; name another "
+                           "response with --y")
+    if table.rows < len(params):
+        raise GradcliError(f"{len(params)} parameters ({', '.join(params)}) but {table.rows} data rows in "
+                           f"{table.path}; a fit needs at least as many rows as parameters")
+    weights = _weights(table, sigma)
+    symbols = [sp.Symbol(s) for s in params + predictors]
+    expr_se = se.sympify(parsed.expr) if codegen.smooth(parsed.expr) else None
+    if expr_se is not None:
+        grad = codegen.gradient(expr_se, [se.Symbol(s) for s in params])
+        linear = not any(g.free_symbols & {se.Symbol(s) for s in params} for g in grad)
+    else:       # SymPy's own symbols (the parser's carry real=True: a fresh Symbol('b') would not match)
+        own = {s.name: s for s in parsed.expr.free_symbols}
+        grad = codegen.gradient(parsed.expr, [own[s] for s in params])
+        linear = not any(g.free_symbols & {own[s] for s in params} for g in grad)
+    f = _compile(symbols, [expr_se if expr_se is not None else parsed.expr])
+    j = _compile(symbols, grad)
+    x = tuple(table.columns[s] for s in predictors)
+    return FitModel(text, y_name, params, predictors, table, y, weights, linear, parsed.expr, f, j, x,
+                    _grad_se=grad if expr_se is not None else None)
+
+
+def _weights(table: Table, sigma: str | None) -> np.ndarray | None:
+    if sigma is None:
+        return None
+    if sigma in table.columns:
+        s = table.columns[sigma]
+        bad = np.flatnonzero(s <= 0)
+        if bad.size:
+            raise GradcliError(f"--sigma {sigma}: {s[bad[0]]} at {table.where(int(bad[0]))}; every σ must be "
+                               "positive")
+        return 1.0 / s
+    try:
+        value = float(sigma)
+    except ValueError:
+        raise GradcliError(f"--sigma '{sigma[:30]}' is neither a column of {table.path} (columns: "
+                           f"{', '.join(table.names)}) nor a number") from None
+    if not value > 0 or not np.isfinite(value):
+        raise GradcliError(f"--sigma {sigma}: σ must be a positive finite number")
+    return np.full(table.rows, 1.0 / value)
+
+
+def check_start(model: FitModel, p0: np.ndarray) -> None:
+    """The model and its Jacobian must be finite at the start: say the row, not N failed iterations."""
+    for what, values in (("the model", model.values(p0)), ("the model's Jacobian", model.jacobian(p0))):
+        bad = np.flatnonzero(~np.all(np.isfinite(np.reshape(values, (model.n, -1))), axis=1))
+        if bad.size:
+            i = int(bad[0])
+            at = ", ".join(f"{s}={model.table.columns[s][i]:g}" for s in model.predictors)
+            start = ", ".join(f"{n}={v:g}" for n, v in zip(model.params, p0))
+            raise GradcliError(f"{what} is not finite at the start ({start}) on {model.table.where(i)} ({at}), "
+                               f"{bad.size} rows in all; choose another --p0")

@@ -1,0 +1,86 @@
+"""One fit from start to verdict: starts and bounds checked, each method run, statistics and verdict added."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcli.errors import GradcliError
+from gradcli.fit import methods
+from gradcli.fit.model import FitModel, check_start
+from gradcli.fit.stats import FitStats, fit_stats
+from gradcli.fit.verdict import Verdict, fit_verdict
+
+
+@dataclass
+class FitResult:
+    run: methods.FitRun
+    stats: FitStats
+    verdict: Verdict
+
+
+def start_point(model: FitModel, p0) -> tuple[np.ndarray, str | None]:
+    """--p0 by name (dict) or in parameter order (list); a linear model may go without (start 0, said)."""
+    names = model.params
+    if p0 is None:
+        if model.linear:
+            return np.zeros(model.p), "no --p0: iterative methods start from 0 (the model is linear)"
+        raise GradcliError(f"--p0 is required for a nonlinear model: give a start for {', '.join(names)}, "
+                           f"e.g. --p0 {','.join(f'{n}=1' for n in names)} (columns of {model.table.path}: "
+                           f"{', '.join(model.table.names)})")
+    if isinstance(p0, list):
+        if len(p0) != len(names):
+            raise GradcliError(f"--p0: {len(p0)} values for {len(names)} parameters ({', '.join(names)}); "
+                               "give one per parameter or name them (--p0 a=1,b=2)")
+        return np.array(p0, dtype=float), None
+    unknown = [k for k in p0 if k not in names]
+    if unknown:
+        what = "a column of the data, not a parameter" if unknown[0] in model.table.columns else "not in the model"
+        raise GradcliError(f"--p0 {unknown[0]}: {what}; the parameters are {', '.join(names)}")
+    missing = [n for n in names if n not in p0]
+    if missing:
+        raise GradcliError(f"--p0 has no start for {', '.join(missing)}; the model's parameters are "
+                           f"{', '.join(names)} (columns of {model.table.path}: {', '.join(model.table.names)})")
+    return np.array([p0[n] for n in names], dtype=float), None
+
+
+def box(model: FitModel, bounds: dict[str, tuple], p0: np.ndarray):
+    """--bounds by parameter name → (lower, upper) arrays, or (None, None) without bounds."""
+    if not bounds:
+        return None, None
+    lower, upper = np.full(model.p, -np.inf), np.full(model.p, np.inf)
+    for name, (lo, hi) in bounds.items():
+        if name not in model.params:
+            raise GradcliError(f"--bounds {name}: not a parameter of the model ({', '.join(model.params)})")
+        k = model.params.index(name)
+        lower[k] = -np.inf if lo is None else lo
+        upper[k] = np.inf if hi is None else hi
+        if not lower[k] < upper[k]:
+            raise GradcliError(f"--bounds {name}={lo}:{hi}: the lower bound must be below the upper one")
+        if not lower[k] <= p0[k] <= upper[k]:
+            raise GradcliError(f"--bounds {name}: the start {name}={p0[k]:g} is outside [{lo}, {hi}]; move --p0 "
+                               "inside the bounds")
+    return lower, upper
+
+
+def fit(model: FitModel, p0: np.ndarray, runs: list[tuple[str, str]], settings: methods.Settings,
+        absolute_sigma: bool = False) -> list[FitResult]:
+    check_start(model, p0)
+    out = []
+    for method, label in runs:
+        r = methods.run(method, label, model, p0, settings)
+        lower, upper = (settings.lower, settings.upper) if method != "nnls" else (np.zeros(model.p), None)
+        out.append(FitResult(r, stats_at(model, r.x, absolute_sigma),
+                             fit_verdict(model, r.x, lower, upper, settings.loss, settings.f_scale)))
+    return out
+
+
+def stats_at(model: FitModel, x: np.ndarray, absolute_sigma: bool) -> FitStats:
+    return fit_stats(model.jacobian(x), model.residuals(x), model.y, model.weights, absolute_sigma, x)
+
+
+def best(results: list[FitResult]) -> int | None:
+    """Lowest RSS among verified minima, else None."""
+    ok = [(r.stats.rss, i) for i, r in enumerate(results) if r.verdict.verified and np.isfinite(r.stats.rss)]
+    return min(ok)[1] if ok else None
