@@ -317,4 +317,8 @@ def gd_options(f):
     ]
     for name, kind, text in rows:
         f = click.option(name, type=kind, default=None, help=text)(f)
+    f = click.option("--maxfev", type=click.IntRange(min=1, max=10**9), default=None,
+                     help="auto: a cap on f evaluations summed over every step of the portfolio.")(f)
+    f = click.option("--local", is_flag=True, default=None,
+                     help="auto: no global phase, even when every variable has finite bounds.")(f)
     return f

@@ -99,14 +99,16 @@ GLOBAL_STARTS_MAX = 64
 SECOND_OPINION_MAX_N = 100  # below this, a verified minimum still gets one complementary run from x0
 
 
-def portfolio(problem, objective, start: int, run_one, timeout: float | None = None, history: bool = False):
+def portfolio(problem, objective, start: int, run_one, timeout: float | None = None, history: bool = False,
+              maxfev: int | None = None, local: bool = False):
     """``--method auto``: a first method from the problem's structure, verified; complementary methods
     when the verdict is not a minimum, a limit stopped the run, or (small problems) as a second opinion;
     a global phase first when every variable has finite bounds. The best verified result wins; counts,
     time and history are summed over every step, and each step is one line of reasons.
 
-    ``run_one(method, x0, timeout, history)`` runs one registered method from x0 (the orchestrator's
-    solve_one with the problem's settings) and returns its Result.
+    ``run_one(method, x0, timeout, history, fev_left)`` runs one registered method from x0 (the
+    orchestrator's solve_one with the problem's settings) and returns its Result. ``maxfev`` caps the f
+    evaluations of all steps together; ``local`` skips the global phase.
     """
     import time
 
@@ -118,17 +120,22 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     steps, lines = [], []
 
     def left():
+        """Seconds left (None: no limit); 0.0 also when the evaluation budget is spent."""
+        if maxfev is not None and fev_left() <= 0:
+            return 0.0
         return None if timeout is None else max(0.0, timeout - (time.perf_counter() - started))
 
-    def step(method, x, why):
-        r = run_one(method, x, left(), history)
+    def fev_left():
+        return None if maxfev is None else maxfev - sum(r.nfev for r in steps)
+
+    def step(method, x, why, detail=""):
+        r = run_one(method, x, left(), history, fev_left())
         steps.append(r)
         kind = r.verdict.kind.value if r.verdict is not None else r.status.value
-        lines.append(f"{why} → {method}: f = {r.fun:.10g}, {kind}")
+        lines.append(f"{why} → {method}{detail}: f = {r.fun:.10g}, {kind}")
         return r
 
-    lines.append(f"auto: {first.reason}")
-    if problem.finite_bounds and not problem.constraints and problem.n <= GLOBAL_MAX_N:
+    if problem.finite_bounds and not problem.constraints and problem.n <= GLOBAL_MAX_N and not local:
         from gradcli.run.multistart import sobol_starts
         count = min(GLOBAL_STARTS_MAX, GLOBAL_STARTS_PER_N * problem.n)
         points = [x0] + sobol_starts(problem, count - 1, 0)
@@ -136,13 +143,14 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
         for p in points:
             if left() == 0.0:
                 break
-            runs.append(run_one(first.method, p, left(), history))
-        steps.extend(runs)
+            runs.append(run_one(first.method, p, left(), history, fev_left()))
+            steps.append(runs[-1])
         best = _best(runs)
-        lines.append(f"every variable in a finite box: global phase → {first.method} from x0 and {len(runs) - 1} "
-                     f"Sobol points: best f = {best.fun:.10g}, {sum(r.verified for r in runs)} verified minima")
+        lines.append(f"auto → {first.method} ({first.reason}; every variable in a finite box: a global phase "
+                     f"from x0 and {len(runs) - 1} Sobol points): best f = {best.fun:.10g}, "
+                     f"{sum(r.verified for r in runs)} verified minima")
     else:
-        step(first.method, x0, "from the start")
+        step(first.method, x0, "auto", f" ({first.reason})")
     from gradcli.solvers.registry import REGISTRY
 
     chain = [m for m in FOLLOW.get(first.method, ()) if REGISTRY.get(m).applicable(problem) is None]
@@ -154,14 +162,22 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
             break
         best = _best(steps)
         if best.verified and best.status.success:
+            low = min(steps, key=lambda r: _rank(r)[1:])          # feasible, lowest f, verified or not
+            if low is not best and low.fun < best.fun - 1e-12 * max(1.0, abs(best.fun)):
+                step(method, list(low.x), f"a lower f ({low.fun:.6g}) at a point not verified: polish from there")
+                continue
             if opinion:
                 break
-            step(method, x0, "a verified minimum; a second opinion from the start")
+            step(method, x0, "a second opinion from the start")
             opinion = True
             continue
         why = "not a minimum" if best.verdict is not None and best.status.success else best.status.value
         restart = list(best.x) if best.x.size and all(map(_finite, best.x)) else x0
         step(method, restart, f"{why}: continue from the best point")
+    best = _best(steps)
+    if (REGISTRY.get(first.method).needs_grad and not REGISTRY.get(best.method).needs_grad and left() != 0.0
+            and best.x.size and all(map(_finite, best.x))):
+        step(first.method, list(best.x), "derivative-free found the basin: polish with the gradient")
     return _combine(steps, lines, started)
 
 

@@ -120,16 +120,16 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
 def _auto(problem, start, objective, options, verify, keep_best, timeout, history, observers, settings) -> Result:
     from dataclasses import replace
 
+    from gradcli.compiled.observers import Budget
     from gradcli.run.auto import portfolio
-    if options:
-        raise GradcliError(f"--{next(iter(options))}: auto chooses its methods and their options; name a method "
-                           "to pass it options")
 
-    def run_one(method, x0, left, hist):
+    def run_one(method, x0, left, hist, fev_left=None):
         one = replace(problem, starts=[list(x0)])
+        cap = (Budget(fev_left),) if fev_left is not None else ()
         return solve_one(one, method, objective=objective, verify=True, keep_best=keep_best, timeout=left,
-                         history=hist, observers=observers, **settings)
-    result = portfolio(problem, objective, start, run_one, timeout=timeout, history=history)
+                         history=hist, observers=(*observers, *cap), **settings)
+    result = portfolio(problem, objective, start, run_one, timeout=timeout, history=history,
+                       maxfev=(options or {}).get("maxfev"), local=bool((options or {}).get("local")))
     result.x0 = list(problem.starts[start])
     if not verify:
         result.verdict = None

@@ -150,6 +150,8 @@ for _spec in (
                                                       "Ns, default 20); Ns**n evaluations of f"),),
                note="grid search, then L-BFGS-B inside the bounds; never returns a point outside them"),
     SolverSpec("auto", "auto", "auto", "gradcli.run.auto:portfolio", (), bounds="yes", constraints=True,
+               options=(("--maxfev", "a cap on f evaluations over every step of the portfolio"),
+                        ("--local", "no global phase, even when every variable has finite bounds")),
                note="a portfolio: a first method from the problem's structure, verified; complementary methods "
                     "when that is not a verified minimum; a global phase over a finite box"),
     SolverSpec("gd", "gd", "gd", _GD, ("steepest-descent", "gradient-descent"), needs_grad=True, bounds="yes",
