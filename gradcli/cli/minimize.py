@@ -112,7 +112,10 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     results, skipped, notes = done.results, done.skipped, list(done.notes)
     if sense == "max":
         from gradcli.run.maximize import mirror
+        from gradcli.run.solve import judge_against_solution
         results = [mirror(r) for r in results]
+        if shown.solution is not None:
+            judge_against_solution(results, shown.solution)
     if verbose:
         notes.append(compiled.backend_summary())
     if exact:

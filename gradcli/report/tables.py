@@ -96,13 +96,22 @@ def _cells(results) -> list[dict]:
     for i, r in enumerate(results):
         bad = not r.success or (checked and not verified(r))
         rows.append({
-            "method": r.method, "x*": vector(r.x, 7), "f(x*)": num(r.fun, 8), "‖∇f‖∞": num(r.grad_norm, 2),
+            "method": r.method, "x*": vector(r.x, 7), "f(x*)": num(r.fun, 8), "‖∇f‖∞": num(_stationarity(r), 2),
             "iter": "-" if r.nit is None else str(r.nit), "f": str(r.nfev), "∇f": str(r.njev), "∇²f": str(r.nhev),
             "time": f"{r.time * 1000:.1f} ms" if r.time < 1 else f"{r.time:.2f} s",
             "status": r.status.value + (" (best)" if i == best else ""),
             "verdict": (r.verdict.kind.value if r.verdict is not None else "-") if checked else None,
             "style": "bold green" if i == best else ("red" if bad else None)})
     return rows
+
+
+def _stationarity(r):
+    """‖∇f‖∞ for an unconstrained run; with bounds or constraints the KKT residual ‖∇f − Jᵀλ‖∞ over the
+    active ones (the projected gradient with bounds only), from the verdict: the raw ‖∇f‖ of a
+    constrained minimum is not small and says nothing."""
+    if r.maxcv is not None and r.verdict is not None and r.verdict.stationarity is not None:
+        return r.verdict.stationarity
+    return r.grad_norm
 
 
 COLUMNS = (("method", "left"), ("x*", "left"), ("f(x*)", "right"), ("‖∇f‖∞", "right"), ("iter", "right"),
@@ -171,9 +180,17 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
         console.print(Text(note))
     console.print(fitted_results(console, results, title))
     console.print(Text("f, ∇f, ∇²f: evaluations counted by gradcli; ‖∇f‖∞ at x* from the exact gradient", style="dim"))
+    if any(_stationarity(r) is not r.grad_norm for r in results):
+        console.print(Text("‖∇f‖∞ of a run with bounds or constraints: the KKT residual ‖∇f − Jᵀλ‖∞ over the active "
+                           "ones (the projected gradient with bounds only), not the raw gradient", style="dim"))
     if best_index(results) is not None:
-        among = "our verdict calls a minimum" if any(r.verdict is not None for r in results) else "that converged"
-        console.print(Text(f"(best): the lowest f(x*) among the runs {among}", style="dim"))
+        maximize = results[0].sense == "max"
+        wanted = "a maximum" if maximize else "a minimum"
+        among = f"our verdict calls {wanted}" if any(r.verdict is not None for r in results) else "that converged"
+        console.print(Text(f"(best): the {'highest' if maximize else 'lowest'} f(x*) among the runs {among}",
+                           style="dim"))
+    for line in solution_lines(problem, results):
+        console.print(Text(line, style="red" if "above" in line or "below" in line else "dim"))
     for r in results:
         if not r.success:
             console.print(Text(f"{r.method}: {r.status.value}: {' '.join(r.message.split())}", style="red"))
@@ -184,6 +201,21 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
                 console.print(Text(line))
     for spec, why in skipped:
         console.print(Text(f"skipped {spec.name}: {why}", style="dim"))
+
+
+def solution_lines(problem, results) -> list[str]:
+    """The file's published f* beside each run: a run that ends worse than it is named."""
+    if not results or "f_star" not in results[0].extra:
+        return []
+    f_star = results[0].extra["f_star"]
+    out = [f"published f* = {num(f_star, 10)} (solution.f of the problem file); f − f*: "
+           + ", ".join(f"{r.method} {num(r.fun - f_star, 2)}" for r in results)]
+    for r in results:
+        if r.extra.get("short_of_f_star"):
+            side = "below" if r.sense == "max" else "above"
+            out.append(f"{r.method}: f(x*) = {num(r.fun, 10)} ends {side} the published f* by "
+                       f"{num(abs(r.fun - f_star), 3)} (more than the file's tolerance)")
+    return out
 
 
 def trust_lines(r) -> list[str]:

@@ -225,8 +225,21 @@ def run(problem: Problem, method: str = "all", *, objective=None, options: dict 
         finally:
             if watch is not None:
                 watch.close()
+    if problem.solution is not None and problem.solution.f is not None:
+        judge_against_solution(results, problem.solution)
     notes = [r.extra["auto_reason"] for r in results if "auto_reason" in r.extra]
     return Run(results, sel.skipped, notes)
+
+
+def judge_against_solution(results, solution, tol: float = 1e-6) -> None:
+    """A problem file's published f*: each run's gap to it (``f_star``), and whether it ends short of it
+    by more than the file's ``solution.tol`` (default 1e-6, relative to max(1, |f*|), compare's rule)."""
+    f_star = float(solution.f)
+    tol = (solution.tol or tol) * max(1.0, abs(f_star))
+    for r in results:
+        r.extra["f_star"] = f_star
+        gap = (r.fun - f_star) if r.sense == "min" else (f_star - r.fun)
+        r.extra["short_of_f_star"] = not (gap <= tol)
 
 
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective=None,
