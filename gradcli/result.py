@@ -43,6 +43,8 @@ class Status(str, enum.Enum):
     """The method stopped for another reason; the message says which."""
     ERROR = "error"
     """The method raised an exception; the message carries it."""
+    INTERRUPTED = "interrupted"
+    """Ctrl-C during the run: the best feasible point it had evaluated, with its counts."""
 
     @property
     def success(self) -> bool:

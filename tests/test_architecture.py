@@ -205,3 +205,29 @@ def test_written_files_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_ctrl_c_inside_a_method_keeps_its_result_and_stops_the_rest():
+    """The guard turns Ctrl-C into a Result too (the best point evaluated, the counts), and run() stops."""
+    class CtrlC(Observer):
+        def before(self, objective):
+            if objective.counts.nfev >= 5:
+                raise KeyboardInterrupt
+
+    class Bar:
+        def __init__(self):
+            self.inner = CtrlC()
+
+        def before(self, objective):
+            self.inner.before(objective)
+
+        def evaluated(self, objective, x, f):
+            pass
+
+        def close(self):
+            pass
+    p = build_problem("100*(y-x**2)**2+(1-x)**2", x0=[-1.2, 1])
+    done = run(p, "nelder-mead,bfgs", progress=lambda spec: Bar())
+    [r] = done.results
+    assert done.interrupted and r.status is Status.INTERRUPTED and r.nfev == 5
+    assert r.fun <= 24.2 and "bfgs did not run" in done.notes[-1]

@@ -141,7 +141,7 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         if saved:
             out.print(f"x* ({saved[1]}) written to {saved[0]}")
     ok = any(r.verified for r in results) if verify else any(r.success for r in results)
-    ctx.exit(0 if ok else 1)
+    ctx.exit(130 if done.interrupted else (0 if ok else 1))      # 130: stopped by Ctrl-C (SIGINT), as shells say
 
 
 def _exact_errors(problem, compiled, results, timeout: float) -> list[str]:

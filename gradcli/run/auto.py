@@ -112,7 +112,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     """
     import time
 
-    from gradcli.result import Status
+    from gradcli.solvers.common import Interrupted
 
     started = time.perf_counter()
     first = choose(problem)
@@ -129,7 +129,12 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
         return None if maxfev is None else maxfev - sum(r.nfev for r in steps)
 
     def step(method, x, why, detail=""):
-        r = run_one(method, x, left(), history, fev_left())
+        try:
+            r = run_one(method, x, left(), history, fev_left())
+        except Interrupted as stop:          # Ctrl-C: the portfolio so far, as one interrupted result
+            steps.append(stop.result)
+            lines.append(f"{why} → {method}: interrupted (Ctrl-C)")
+            raise Interrupted(_combine(steps, lines, started, stop.result)) from None
         steps.append(r)
         kind = r.verdict.kind.value if r.verdict is not None else r.status.value
         lines.append(f"{why} → {method}{detail}: f = {r.fun:.10g}, {kind}")
@@ -143,7 +148,12 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
         for p in points:
             if left() == 0.0:
                 break
-            runs.append(run_one(first.method, p, left(), history, fev_left()))
+            try:
+                runs.append(run_one(first.method, p, left(), history, fev_left()))
+            except Interrupted as stop:
+                steps.append(stop.result)
+                lines.append(f"global phase → {first.method}: interrupted (Ctrl-C)")
+                raise Interrupted(_combine(steps, lines, started, stop.result)) from None
             steps.append(runs[-1])
         best = _best(runs)
         lines.append(f"auto → {first.method} ({first.reason}; every variable in a finite box: a global phase "
@@ -197,11 +207,14 @@ def _best(steps):
     return min(steps, key=_rank)
 
 
-def _combine(steps, lines, started):
-    """The best step's point and verdict; counts, time and history summed over all steps."""
+def _combine(steps, lines, started, stopped=None):
+    """The best step's point and verdict; counts, time and history summed over all steps. ``stopped``: the
+    step Ctrl-C interrupted (the whole portfolio then says interrupted)."""
     import copy
 
     best = copy.copy(_best(steps))
+    if stopped is not None:
+        best.status, best.message = stopped.status, stopped.message
     best.method = "auto"
     best.nfev = sum(r.nfev for r in steps)
     best.njev = sum(r.njev for r in steps)

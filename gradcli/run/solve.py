@@ -19,7 +19,7 @@ from gradcli.checks.verdict import FEASIBLE_TOL, max_violation
 from gradcli.compiled.observers import BestSeen, Deadline, History
 from gradcli.errors import GradcliError, ProblemError
 from gradcli.result import Result, Status, Verdict, VerdictKind
-from gradcli.solvers.common import Settings, error_result
+from gradcli.solvers.common import Interrupted, Settings, error_result
 from gradcli.solvers.registry import REGISTRY, SolverSpec, normalize, resolve
 
 if TYPE_CHECKING:
@@ -103,7 +103,9 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
             result = spec.runner()(spec, objective, x0, run)
         except GradcliError:
             raise                 # the user's input (an option out of range): exit 2, not a failed run
-        except Exception as exc:  # noqa: BLE001 - the one guard: a failed run, never a crashed tool
+        except Interrupted:
+            raise                 # a nested run (auto's steps) already made its Result
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one guard: a failed run, never a crash
             result = error_result(spec.label, objective, x0, exc, started, best)
     result.x0 = list(x0)
     problem.annotate(result, spec)
@@ -114,6 +116,8 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
         result.maxcv = max_violation(problem, cons, result.x)
     if verify:
         _verify(result, problem, objective, spec, settings, options)
+    if result.status is Status.INTERRUPTED:
+        raise Interrupted(result)      # the caller keeps this Result and stops
     return result
 
 
@@ -188,6 +192,7 @@ class Run:
     results: list[Result]
     skipped: list[tuple[SolverSpec, str]]
     notes: list[str]
+    interrupted: bool = False          # Ctrl-C: the methods after the last result did not run
 
 
 def run(problem: Problem, method: str = "all", *, objective=None, options: dict | None = None,
@@ -204,7 +209,24 @@ def run(problem: Problem, method: str = "all", *, objective=None, options: dict 
     objective = objective or problem.compile()
     if starts is None and check:
         check_start(problem, objective)       # f(x0) nan or inf: one clear error, not N failed runs
-    results = []
+    results: list[Result] = []
+    interrupted = False
+    try:
+        _run_each(problem, sel, shares, objective, starts, seed, progress, settings, results)
+    except Interrupted as stop:
+        results.append(stop.result)
+        interrupted = True
+    if problem.solution is not None and problem.solution.f is not None:
+        judge_against_solution(results, problem.solution)
+    notes = [r.extra["auto_reason"] for r in results if "auto_reason" in r.extra]
+    if interrupted:
+        left = [s.name for s in sel.specs[len(results):]]
+        notes.append("interrupted (Ctrl-C)" + (f": {', '.join(left)} did not run" if left else ""))
+    return Run(results, sel.skipped, notes, interrupted)
+
+
+def _run_each(problem, sel, shares, objective, starts, seed, progress, settings, results) -> None:
+    """Each selected method in turn (the best of ``starts`` starts when asked), appended to ``results``."""
     for s in sel.specs:
         if starts is not None:
             from gradcli.run.multistart import best_of, start_points
@@ -225,10 +247,6 @@ def run(problem: Problem, method: str = "all", *, objective=None, options: dict 
         finally:
             if watch is not None:
                 watch.close()
-    if problem.solution is not None and problem.solution.f is not None:
-        judge_against_solution(results, problem.solution)
-    notes = [r.extra["auto_reason"] for r in results if "auto_reason" in r.extra]
-    return Run(results, sel.skipped, notes)
 
 
 def judge_against_solution(results, solution, tol: float = 1e-6) -> None:

@@ -19,6 +19,15 @@ class TimeLimit(Exception):
     status = Status.TIMEOUT
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C inside a run, carrying that run's Result: the caller keeps it and stops (a KeyboardInterrupt
+    still, so whatever stops on Ctrl-C stops on this too)."""
+
+    def __init__(self, result):
+        super().__init__("interrupted")
+        self.result = result
+
+
 class EvaluationLimit(TimeLimit):
     """Raised from inside an evaluation when a run's evaluation budget (auto's --maxfev) is spent."""
 
@@ -114,7 +123,14 @@ def error_result(method: str, objective, x0, exc: BaseException, started: float,
     A run stopped by its time limit reports the best feasible point it evaluated (``best``: a BestSeen)."""
     nfev, njev, nhev = objective.counts.snapshot()
     elapsed = time.perf_counter() - started
-    if isinstance(exc, TimeLimit):
+    if isinstance(exc, KeyboardInterrupt):
+        if best is not None and best.best_x is not None:
+            r = finish(method, objective, best.best_x, Status.INTERRUPTED, "Ctrl-C; the best feasible point it "
+                       "evaluated is returned", None, started)
+            r.time = elapsed
+            return r
+        status, message = Status.INTERRUPTED, "Ctrl-C before any feasible point was evaluated"
+    elif isinstance(exc, TimeLimit):
         if best is not None and best.best_x is not None:
             r = finish(method, objective, best.best_x, exc.status, f"{exc}; the best feasible point it "
                        "evaluated is returned", None, started)
