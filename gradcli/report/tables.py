@@ -105,16 +105,30 @@ def fitted_results(console: Console, results, title: str | None = None):
     return results_blocks(results, title) if console.width < min(natural, NARROW) else table
 
 
+TRACE_X_MAX = 4     # --trace shows x for up to this many variables
+
+
+def thin(rows, every: int):
+    """Every ``every``-th trace row, the first and the last always kept (--trace-every)."""
+    if not rows or every <= 1:
+        return rows
+    return [row for i, row in enumerate(rows) if i % every == 0 or i == len(rows) - 1]
+
+
 def trace_table(result) -> Table:
     table = Table(title=f"{result.method}: iterations", header_style="bold")
     rows = result.trace or []
     with_alpha = any(row.alpha is not None for row in rows)   # our gd family records its step rule's α
+    with_x = 0 < len(result.x) <= TRACE_X_MAX and all(row.x is not None for row in rows)
     for name in ("iter", "f", "‖∇f‖∞", "step ‖Δx‖∞") + (("α",) if with_alpha else ()) + ("f evals", "∇f evals"):
         table.add_column(name, justify="right")
+    if with_x:
+        table.add_column("x", justify="left", no_wrap=True)
     for row in rows:
         alpha = (num(row.alpha, 3),) if with_alpha else ()
+        x = (vector(list(row.x), 6),) if with_x else ()
         table.add_row(str(row.iteration), num(row.f, 12), num(row.grad_norm, 3), num(row.step, 3), *alpha,
-                      str(row.nfev), str(row.njev))
+                      str(row.nfev), str(row.njev), *x)
     return table
 
 

@@ -83,15 +83,15 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
     f, g = objective.fun(x), objective.grad(x)
     rows: list[TraceRow] | None = [] if trace else None
 
-    def row(k, f, gnorm, dx, alpha):
+    def row(k, x, f, gnorm, dx, alpha):
         if rows is not None:
             c = objective.counts
-            rows.append(TraceRow(k, f, gnorm, dx, c.nfev, c.njev, alpha))
+            rows.append(TraceRow(k, f, gnorm, dx, c.nfev, c.njev, alpha, x=np.array(x, dtype=float)))
 
     if not (_finite(x, f) and np.all(np.isfinite(g))):
         return Outcome(x, Status.NONFINITE, f"f or ∇f is not finite at the start point (f = {f})", 0, math.nan, rows)
     gnorm = box.gradient_norm(x, g)
-    row(0, f, gnorm, None, None)
+    row(0, x, f, gnorm, None, None)
     need_dx = trace or xtol > 0
     for k in range(1, maxiter + 1):
         if gnorm <= gtol:
@@ -118,7 +118,7 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
         step.accepted(x, g, trial, g_new)
         df = f - trial.f
         x, f, g, gnorm = trial.x, trial.f, g_new, gnorm_new
-        row(k, f, gnorm, dx if need_dx else None, trial.alpha)
+        row(k, x, f, gnorm, dx if need_dx else None, trial.alpha)
         if gnorm <= gtol:
             return Outcome(x, Status.GTOL, f"‖∇f‖∞ = {gnorm:.3g} ≤ gtol = {gtol:g}", k, gnorm, rows)
         if ftol > 0 and abs(df) <= ftol * max(1.0, abs(f)):
