@@ -118,20 +118,21 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
             store.close()
     if not history:                    # recorded for the results file only: reports are as without --results
         records = [{k: v for k, v in r.items() if k not in ("history", "f0")} for r in records]
+    from gradcli.report.narrow import fitted
     if not quiet:
         out.print(runs_table(records, out.width))
     for line in skipped_lines(skipped):     # even with --quiet: the summary and profiles count these
         out.print(line, style="dim", soft_wrap=True)
-    out.print(summary_table(summarize(records, skipped)))
+    out.print(fitted(out, summary_table(summarize(records, skipped))))
     profile = performance_profile(records, cost, skipped=skipped)
-    out.print(profile_table(profile))
+    out.print(fitted(out, profile_table(profile)))
     dprof = ecdf = None
     if history:
         from gradcli.study.profiles import data_profile, runtime_ecdf
         from gradcli.report.study import data_profile_table, ecdf_table
         dprof, ecdf = data_profile(records, tau, skipped=skipped), runtime_ecdf(records, skipped=skipped)
-        out.print(data_profile_table(dprof))
-        out.print(ecdf_table(ecdf))
+        out.print(fitted(out, data_profile_table(dprof)))
+        out.print(fitted(out, ecdf_table(ecdf)))
     if json_file:
         write_atomic(json_file, records_json(records), force)
     if csv_file:

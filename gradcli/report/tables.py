@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -12,11 +13,15 @@ from rich.text import Text
 from gradcli.result import VerdictKind
 
 
+PIPED_WIDTH = 132
+
+
 def consoles() -> tuple[Console, Console]:
     """Results to stdout, errors to stderr; no markup, so x[0]**2 or [bold] in user text prints as is."""
     out = Console(highlight=False, markup=False, emoji=False)
-    if not out.is_terminal:   # piped: no colour codes, and room for the table instead of 80 columns
-        out = Console(highlight=False, markup=False, emoji=False, width=max(out.width, 132))
+    if not out.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        # piped without COLUMNS: room for the table instead of 80 columns; COLUMNS, when set, is honoured
+        out = Console(highlight=False, markup=False, emoji=False, width=PIPED_WIDTH)
     return out, Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
