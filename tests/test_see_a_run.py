@@ -289,3 +289,69 @@ def test_piped_output_honours_columns(monkeypatch):
     assert consoles()[0].width == 90
     monkeypatch.delenv("COLUMNS")
     assert consoles()[0].width == PIPED_WIDTH
+
+
+# ---- compare's figures ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """A small study with histories: its records, profiles and the palette compare uses."""
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path_factory.mktemp("lib")
+    for name in ("beale", "booth", "rosenbrock"):
+        shutil.copy(Path(__file__).parents[1] / "problems" / f"{name}.yaml", folder)
+    out = folder / "rec.json"
+    r = run("compare", str(folder), "-m", "bfgs,nelder-mead,l-bfgs-b,cg", "--history", "--json", str(out))
+    assert r.exit_code == 0, r.output
+    return json.loads(out.read_text()), folder
+
+
+def _ends(ax):
+    return {line.get_label(): (line.get_color(), line.get_marker(), line.get_xdata()[-1])
+            for line in ax.get_lines() if not line.get_label().startswith("_")}
+
+
+def test_study_figures_share_colours_legends_outside_and_end_at_the_largest_budget(study):
+    from gradcli.report import plots
+    from gradcli.report.style import Palette
+    from gradcli.study.profiles import data_profile, performance_profile, runtime_ecdf
+
+    records, _ = study
+    prof, dprof, ecdf = performance_profile(records), data_profile(records), runtime_ecdf(records)
+    palette = Palette(prof.methods)
+    figs = [plots.profile_png(prof, None, palette=palette),
+            plots.data_profile_png(dprof, None, palette=palette, end=plots.largest_budget(records, 1)),
+            plots.ecdf_png(ecdf, None, palette=palette, end=plots.largest_budget(records, 0))]
+    rs = [r for r in records if r["problem"] == "rosenbrock"]
+    figs.append(plots.convergence_figure("rosenbrock", 0, rs, palette))
+    styles = [{m: v[:2] for m, v in _ends(f.axes[0]).items()} for f in figs]
+    assert all(set(s) == {"BFGS", "Nelder-Mead", "L-BFGS-B", "CG"} for s in styles)
+    assert all(s == styles[0] for s in styles)                          # one colour and marker per method
+    assert len({v for v in styles[0].values()}) == 4
+    data_end = plots.largest_budget(records, 1)
+    assert data_end == max((r["nfev"] + r["njev"]) / (r["n"] + 1) for r in records)
+    assert all(x == pytest.approx(data_end) for _, _, x in _ends(figs[1].axes[0]).values())
+    for r in rs:                                                        # each run's curve ends at its last count
+        assert _ends(figs[3].axes[0])[r["method"]][2] == r["history"][-1][0]
+    for f in figs:
+        ax = f.axes[0]
+        f.canvas.draw()
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == list(_ends(ax))
+        assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+        title = ax.title
+        assert title.get_window_extent().width <= f.get_window_extent().width
+        assert ax.get_xlabel() and ax.get_ylabel()
+        matplotlib.pyplot.close(f)
+
+
+def test_compare_writes_real_pdf_and_svg(study, tmp_path):
+    _, folder = study
+    pdf, svg = tmp_path / "p.pdf", tmp_path / "d.svg"
+    r = run("compare", str(folder), "-m", "bfgs,cg", "--plot", str(pdf), "--plot", f"data:{svg}")
+    assert r.exit_code == 0, r.output
+    assert pdf.read_bytes()[:5] == b"%PDF-" and b"<svg" in svg.read_bytes()[:2000]
+    bad = run("compare", str(folder), "-m", "bfgs", "--plot", str(tmp_path / "p.gif"))
+    assert bad.exit_code == 2 and ".png, .pdf or .svg" in bad.stderr
