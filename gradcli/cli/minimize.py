@@ -150,13 +150,11 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     if as_json:
         click.echo(results_json(results, with_trace=trace))
     elif fmt == "scipy" and not quiet:
-        from gradcli.report.scipy_format import scipy_report
-        from gradcli.report.tables import trust_lines
+        from gradcli.report.scipy_format import scipy_report, side_lines
         click.echo("\n".join(scipy_report(results)))
         _, err = consoles()
-        for r in results:            # our verdict still speaks, on stderr: stdout is SciPy's text
-            for line in trust_lines(r):
-                err.print(line)
+        for line in side_lines(results, skipped, notes, verbose):   # on stderr: stdout is SciPy's text
+            err.print(line)
     elif not quiet:
         print_results(out, shown, results, skipped, trace=trace, verbose=verbose, notes=notes)
         if not problem.symbolic:
@@ -174,6 +172,9 @@ def _check_see(plot, force, fmt, as_json, trace, trace_every) -> None:
     from gradcli.errors import GradcliError
     if fmt == "scipy" and as_json:
         raise GradcliError("--format scipy and --json both choose the output; keep one")
+    if fmt == "scipy" and trace:
+        raise GradcliError("--trace prints gradcli's tables, --format scipy SciPy's text; for the iterates with "
+                           "SciPy's report, run --trace --json separately")
     if trace_every is not None and not trace:
         raise GradcliError("--trace-every K thins the trace; add --trace")
     if plot is not None:

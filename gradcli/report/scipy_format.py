@@ -94,3 +94,17 @@ def scipy_report(results) -> list[str]:
         if len(results) > 1:
             out.append("")
     return out
+
+
+def side_lines(results, skipped, notes, verbose: bool) -> list[str]:
+    """What the table report would add (notes, skipped methods, our verdict, --verbose): for stderr,
+    so that stdout stays SciPy's text and nothing the user asked for is dropped."""
+    from gradcli.report.tables import trust_lines, verbose_lines
+
+    out = list(notes)
+    for r in results:
+        out += trust_lines(r)
+        if verbose:
+            out += verbose_lines(r)
+    out += [f"skipped {spec.name}: {why}" for spec, why in skipped]
+    return out
