@@ -355,3 +355,19 @@ def test_compare_writes_real_pdf_and_svg(study, tmp_path):
     assert pdf.read_bytes()[:5] == b"%PDF-" and b"<svg" in svg.read_bytes()[:2000]
     bad = run("compare", str(folder), "-m", "bfgs", "--plot", str(tmp_path / "p.gif"))
     assert bad.exit_code == 2 and ".png, .pdf or .svg" in bad.stderr
+
+
+def test_plot_and_trace_leave_training_counts_alone(tmp_path):
+    """Array problems train gd with f every few steps only; recording the path must not add evaluations."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(20, 3))
+    np.save(tmp_path / "A.npy", a)
+    np.savetxt(tmp_path / "t.csv", a @ [1.0, 2.0, 3.0])
+    args = ["minimize", "sum((A@w - t)**2)", "--var", "w=3", "--data", f"A={tmp_path / 'A.npy'}", "--data",
+            f"t={tmp_path / 't.csv'}", "--x0", "0", "-m", "gd", "--step", "fixed", "--lr", "0.001",
+            "--maxiter", "300", "--json"]
+    plain = json.loads(run(*args).stdout)[0]
+    drawn = json.loads(run(*args, "--plot", str(tmp_path / "a.png")).stdout)[0]
+    traced = json.loads(run(*args, "--trace").stdout)[0]
+    assert (plain["nfev"], plain["njev"]) == (drawn["nfev"], drawn["njev"]) == (traced["nfev"], traced["njev"])
+    assert plain["njev"] == 301 and len(traced["trace"]) == 301 and plain["x"] == drawn["x"]
