@@ -168,9 +168,10 @@ class TraceRow:
     nfev: int
     njev: int
     alpha: float | None = None     # the step rule's α (our gd family); step above is ‖Δx‖∞
+    x: np.ndarray | None = field(default=None, repr=False)   # the iterate (a copy): paths in plots, x in --json
 
     def as_dict(self) -> dict:
-        return {k: _jsonable(v) for k, v in self.__dict__.items() if k != "alpha" or v is not None}
+        return {k: _jsonable(v) for k, v in self.__dict__.items() if k not in ("alpha", "x") or v is not None}
 
 
 @dataclass

@@ -43,7 +43,9 @@ def list_problems(paths, tag, as_json):
         return
     from gradcli.report.tables import consoles
     from gradcli.report.study import problems_table
-    consoles()[0].print(problems_table(rows))
+    from gradcli.report.narrow import fitted
+    out = consoles()[0]
+    out.print(fitted(out, problems_table(rows)))
 
 
 @command.command("check")
@@ -73,7 +75,8 @@ def check_problems(ctx, paths):
             ok, detail = False, str(exc)
         rows.append({"file": str(path), "ok": ok, "detail": detail})
     out, _ = consoles()
-    out.print(check_table(rows))
+    from gradcli.report.narrow import fitted
+    out.print(fitted(out, check_table(rows)))
     bad = sum(not r["ok"] for r in rows)
     out.print(f"{len(rows) - bad} of {len(rows)} problem files check")
     ctx.exit(1 if bad else 0)

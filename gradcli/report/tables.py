@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from gradcli.result import VerdictKind
+
+
+PIPED_WIDTH = 132
 
 
 def consoles() -> tuple[Console, Console]:
@@ -20,8 +24,9 @@ def consoles() -> tuple[Console, Console]:
     import sys
 
     out = Console(highlight=False, markup=False, emoji=False, file=_writable(sys.stdout))
-    if not out.is_terminal:   # piped: no colour codes, and room for the table instead of 80 columns
-        out = Console(highlight=False, markup=False, emoji=False, width=max(out.width, 132), file=out.file)
+    if not out.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        # piped without COLUMNS: room for the table instead of 80 columns; COLUMNS, when set, is honoured
+        out = Console(highlight=False, markup=False, emoji=False, width=PIPED_WIDTH, file=out.file)
     return out, Console(highlight=False, markup=False, emoji=False, file=_writable(sys.stderr))
 
 
@@ -153,16 +158,30 @@ def fitted_results(console: Console, results, title: str | None = None):
     return results_blocks(results, title) if console.width < min(natural, NARROW) else table
 
 
+TRACE_X_MAX = 4     # --trace shows x for up to this many variables
+
+
+def thin(rows, every: int):
+    """Every ``every``-th trace row, the first and the last always kept (--trace-every)."""
+    if not rows or every <= 1:
+        return rows
+    return [row for i, row in enumerate(rows) if i % every == 0 or i == len(rows) - 1]
+
+
 def trace_table(result) -> Table:
     table = Table(title=f"{result.method}: iterations", header_style="bold")
     rows = result.trace or []
     with_alpha = any(row.alpha is not None for row in rows)   # our gd family records its step rule's α
+    with_x = 0 < len(result.x) <= TRACE_X_MAX and all(row.x is not None for row in rows)
     for name in ("iter", "f", "‖∇f‖∞", "step ‖Δx‖∞") + (("α",) if with_alpha else ()) + ("f evals", "∇f evals"):
         table.add_column(name, justify="right")
+    if with_x:
+        table.add_column("x", justify="left", no_wrap=True)
     for row in rows:
         alpha = (num(row.alpha, 3),) if with_alpha else ()
+        x = (vector(list(row.x), 6),) if with_x else ()
         table.add_row(str(row.iteration), num(row.f, 12), num(row.grad_norm, 3), num(row.step, 3), *alpha,
-                      str(row.nfev), str(row.njev))
+                      str(row.nfev), str(row.njev), *x)
     return table
 
 

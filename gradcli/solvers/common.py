@@ -44,6 +44,7 @@ class Settings:
     bounds: list[tuple[float, float]] | None = None
     constraints: list = field(default_factory=list)     # compiled Constraint objects
     trace: bool = False
+    gradient: str = "exact"     # "fd": SciPy's own finite differences (jac=None) instead of our derivative
     options: dict = field(default_factory=dict)
 
 
@@ -70,7 +71,7 @@ class Tracer:
         g = self.objective.grad_uncounted(x)
         c = self.objective.counts
         self.rows.append(TraceRow(len(self.rows), self.objective.fun_uncounted(x),
-                                  float(np.max(np.abs(g))) if g.size else 0.0, step, c.nfev, c.njev))
+                                  float(np.max(np.abs(g))) if g.size else 0.0, step, c.nfev, c.njev, x=x))
 
     def callback(self, xk, *args):
         """SciPy's legacy callback signature (xk[, state]); works for every minimize method."""
