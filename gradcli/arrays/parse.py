@@ -16,6 +16,7 @@ import math
 from gradcli.errors import ExpressionError
 from gradcli.expr.syntax import MAX_DEPTH, MAX_EXPONENT, parse_tree
 from gradcli.arrays.ir import Graph, Node, ShapeError
+from gradcli.arrays.shapes import axis_of, fmt, normalize_index
 
 # name: (IR op, arity)
 FUNCTIONS = {
@@ -85,7 +86,7 @@ class ArrayBuilder:
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         if isinstance(node, ast.Subscript):
-            self.fail(node, "indexing is not part of array expressions; use whole-array operations")
+            return self._subscript(node, depth)
         from gradcli.expr.syntax import _describe
         self.fail(node, f"{_describe(node)} is not allowed; {ALLOWED}")
 
@@ -121,15 +122,64 @@ class ArrayBuilder:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
             hint = f" (did you mean {near[0]}?)" if near else ""
             self.fail(node, f"unknown function '{name}'{hint}; allowed: " + " ".join(FUNCTIONS))
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            self.fail(node, f"{name}() takes plain arguments only, no keywords or *args")
+        if any(isinstance(a, ast.Starred) for a in node.args) or \
+                any(k.arg != "axis" or name not in ("sum", "mean") for k in node.keywords):
+            self.fail(node, f"{name}() takes plain arguments only (sum and mean also take axis=K)")
         if name == "sum" and len(node.args) == 4:
             self.fail(node, "sum(expr, i, lo, hi) is the scalar language's indexed sum; in an array problem "
-                            "sum(A) adds up every entry of A")
+                            "sum(A) adds up every entry of A, sum(A, axis=0) sums over the first axis")
+        if name in ("sum", "mean") and (node.keywords or len(node.args) == 2):
+            if len(node.args) + len(node.keywords) != 2:
+                self.fail(node, f"{name}(A, axis=K) takes one array and one axis")
+            where = node.keywords[0].value if node.keywords else node.args[1]
+            return self._reduce_axis(node, name, self._node(node.args[0], depth + 1), self._int(where))
         if len(node.args) != 1:
             self.fail(node, f"{name}() takes 1 argument, got {len(node.args)}")
         arg = self._node(node.args[0], depth + 1)
         op = FUNCTIONS[name]
+        if op == "T" and len(arg.shape) > 2:
+            self.fail(node, f"transpose() is for matrices; this argument has shape {fmt(arg.shape)}")
         if op == "T" and len(arg.shape) != 2:
             return arg          # a vector or scalar is its own transpose
         return self._make(node, op, (arg,))
+
+    # ---- subscripts and axis reductions ---------------------------------------------------------
+    def _int(self, node) -> int:
+        """A whole number written literally (3, -1): indices and axes are never computed."""
+        sign = 1
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            sign = -1 if isinstance(node.op, ast.USub) else 1
+            node = node.operand
+        if not isinstance(node, ast.Constant) or isinstance(node.value, bool) or not isinstance(node.value, int):
+            self.fail(node, "an index, slice bound or axis is a whole number written out, e.g. u[1:, :] or "
+                            "sum(A, axis=0)")
+        if abs(node.value) > 10**12:
+            self.fail(node, "index too large")
+        return sign * node.value
+
+    def _subscript(self, node: ast.Subscript, depth: int) -> Node:
+        base = self._node(node.value, depth + 1)
+        if base.shape == ():
+            self.fail(node, "a scalar cannot be indexed")
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        items = []
+        for p in parts:
+            if isinstance(p, ast.Slice):
+                items.append(tuple(None if e is None else self._int(e) for e in (p.lower, p.upper, p.step)))
+            else:
+                items.append(self._int(p))
+        try:
+            key = normalize_index(items, base.shape)
+        except ShapeError as exc:
+            self.fail(node, f"{exc} (the array has shape {fmt(base.shape)})")
+        return self._make(node, "index", (base,), key)
+
+    def _reduce_axis(self, node, name: str, arg: Node, axis: int) -> Node:
+        try:
+            k = axis_of(axis, arg.shape)
+        except ShapeError as exc:
+            self.fail(node, str(exc))
+        out = self._make(node, "sumax", (arg,), k)
+        if name == "mean":
+            out = self.graph.lin([(1.0 / arg.shape[k], out)])
+        return out

@@ -5,6 +5,7 @@ before anything runs: names, shapes, data, x0.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from gradcli.errors import ExpressionError, ProblemError
 from gradcli.problem.core import Problem
 from gradcli.arrays.grad import gradient
 from gradcli.arrays.ir import Graph, Node, ShapeError, check_product_cost, fmt, topo
+from gradcli.arrays.shapes import MAX_NDIM
 
 MAX_VARIABLES = 10_000_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -68,9 +70,10 @@ def parse_blocks(variables) -> list[tuple[str, tuple]]:
         if not isinstance(name, str) or not _NAME.match(name):
             raise ProblemError(f"'{name}' is not a variable name", "variables")
         dims = [size] if isinstance(size, int) and not isinstance(size, bool) else size
-        if not isinstance(dims, list) or not 1 <= len(dims) <= 2 or \
+        if not isinstance(dims, list) or not 1 <= len(dims) <= MAX_NDIM or \
                 any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in dims):
-            raise ProblemError(f"{name}: a size is a positive integer (784) or a shape [rows, cols]", f"variables.{name}")
+            raise ProblemError(f"{name}: a size is a positive integer (784) or a shape of up to {MAX_NDIM} axes "
+                               "[rows, cols]", f"variables.{name}")
         shape = () if dims == [1] else tuple(dims)
         total += int(math.prod(shape))
         if total > MAX_VARIABLES:
@@ -87,7 +90,7 @@ def flat_names(blocks) -> tuple[str, ...]:
         elif len(shape) == 1:
             names.extend(f"{name}[{i}]" for i in range(shape[0]))
         else:
-            names.extend(f"{name}[{i},{j}]" for i in range(shape[0]) for j in range(shape[1]))
+            names.extend(f"{name}[{','.join(map(str, ix))}]" for ix in itertools.product(*map(range, shape)))
     return tuple(names)
 
 
