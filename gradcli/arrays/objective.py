@@ -39,7 +39,8 @@ class ArrayObjective(Observable):
         self.variables = problem.variables
         self.n = len(problem.variables)
         self.counts = Counts()
-        self.constraints: list = []
+        self.constraints: list = []           # one scalar constraint per entry (arrays/constraints.py)
+        self.constraint_blocks: list = []     # the relations they come from, for the verdict
         grads = problem.grad_nodes
         (self._forward, self._backward, self._fused, self._gradient_only,
          self.source) = build(problem.f_node, grads, problem.var_nodes, self.n)

@@ -28,6 +28,7 @@ FUNCTIONS = {
 CONSTANTS = {"pi": math.pi, "E": math.e}
 # errors point to the README's array section instead of listing the language in every message
 ALLOWED = "see the README section \"Data-driven objectives\" for what an array expression may contain"
+_RELATIONS = {ast.LtE: "<=", ast.GtE: ">=", ast.Eq: "=="}
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 
 
@@ -45,6 +46,26 @@ class ArrayBuilder:
             return self._node(tree.body, 0)
         except RecursionError:
             raise ExpressionError(text, None, f"the {what} is too deeply nested (MAX_DEPTH {MAX_DEPTH})") from None
+
+    def relation(self, text: str) -> tuple[str, Node]:
+        """'lhs OP rhs' (OP one of <= >= ==) as SciPy wants it: ('ineq', g) meaning g >= 0 entry by entry, or
+        ('eq', h) meaning h == 0; lhs and rhs broadcast together (A@w >= b with b a vector or a number)."""
+        tree, where = parse_tree(text, "constraint")
+        self.text, self.where = text, where
+        body = tree.body
+        if not isinstance(body, ast.Compare) or len(body.ops) != 1 or type(body.ops[0]) not in _RELATIONS:
+            self.fail(body, "a constraint needs exactly one of <=, >=, == between two expressions, e.g. "
+                            "sum(w) == 1 or A@w >= b")
+        try:
+            lhs = self._node(body.left, 0)
+            rhs = self._node(body.comparators[0], 0)
+        except RecursionError:
+            raise ExpressionError(text, None, f"the constraint is too deeply nested (MAX_DEPTH {MAX_DEPTH})") from None
+        op = _RELATIONS[type(body.ops[0])]
+        if op == "<=":
+            lhs, rhs = rhs, lhs
+        g = self._make(body, "add", (lhs, self._make(body, "neg", (rhs,))))
+        return ("eq" if op == "==" else "ineq"), g
 
     def fail(self, node, message: str):
         off = getattr(node, "col_offset", None)

@@ -36,8 +36,11 @@ class ArrayProblem(Problem):
     symbolic = False
 
     def compile(self):
+        from gradcli.arrays.constraints import compile_constraints
         from gradcli.arrays.objective import ArrayObjective
-        return ArrayObjective(self)
+        objective = ArrayObjective(self)
+        objective.constraint_blocks, objective.constraints = compile_constraints(self)
+        return objective
 
     def annotate(self, result, spec) -> None:
         annotate_result(result, self, spec)
@@ -143,6 +146,7 @@ def _finite(arr, where):
 
 def build_array_problem(objective: str, variables, *, data: dict | None = None, define: dict | None = None,
                         params: dict | None = None, x0=None, starts=None, base: Path | None = None,
+                        bounds: dict | None = None, constraints: list[str] | None = None,
                         data_overrides: dict | None = None, name: str = "expression", **meta) -> ArrayProblem:
     """Load the data, build and check the graph (shapes, names), and the starts."""
     from gradcli.arrays.data import MAX_TOTAL_ENTRIES, load_entry
@@ -202,6 +206,9 @@ def build_array_problem(objective: str, variables, *, data: dict | None = None, 
                            params={k: float(v) for k, v in (params or {}).items()}, blocks=blocks, data=arrays,
                            defines=dict(define or {}), graph=graph, f_node=f, var_nodes=var_nodes, grad_nodes=grads,
                            **meta)
+    from gradcli.arrays.constraints import build_constraints, flat_bounds
+    problem.bounds = flat_bounds(bounds, blocks)
+    problem.constraints = build_constraints(problem, list(constraints or []), builder)
     labelled = ([("x0", x0)] if x0 is not None else []) + [(f"starts[{i}]", s) for i, s in enumerate(starts or [])]
     problem.starts = [start_vector(s, blocks, label) for label, s in labelled]
     return problem
