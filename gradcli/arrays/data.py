@@ -1,4 +1,5 @@
-"""Arrays named in a problem file's ``data:`` section: files (.npy, .npz:key, .csv) or seeded generators.
+"""Arrays named in a problem file's ``data:`` section: files (.npy, .npz:key, .csv, grayscale .png) or seeded
+generators.
 
 Paths in a file are relative to the file's folder and must stay inside it (resolved, symlinks
 followed): a problem file from a stranger cannot read /etc/passwd or ../secrets.npy. A path given on
@@ -56,8 +57,9 @@ def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False,
             raise ProblemError(f"'{shown}' resolves to {path}, outside the problem file's folder {folder}; pass it "
                                f"on the command line instead (--data {name}=FILE)", field)
         suffix = Path(path_text).suffix.lower()     # the name as given decides (a symlink may point anywhere)
-        if suffix not in (".npy", ".npz", ".csv", ".txt"):
-            raise ProblemError(f"'{shown}': data files are .npy, .npz (file.npz:key) or .csv", field)
+        if suffix not in (".npy", ".npz", ".csv", ".txt", ".png"):
+            raise ProblemError(f"'{shown}': data files are .npy, .npz (file.npz:key), .csv or a grayscale .png",
+                               field)
         if not path.exists():
             raise ProblemError(f"'{shown}': no such file ({path})", field)
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat of what was opened decides (no race)
@@ -92,6 +94,9 @@ def _read(fh, suffix: str, key, entry: str, path_text: str, field: str, room: in
         return np.load(fh, allow_pickle=False)
     if suffix == ".npz":
         return _read_npz(fh, key, entry, path_text, field, room)
+    if suffix == ".png":
+        from gradcli.arrays.images import read_image
+        return read_image(fh, entry, field, min(MAX_ENTRIES, room))
     # utf-8-sig: a spreadsheet's UTF-8 byte-order mark is not part of the first number
     return np.loadtxt(fh, delimiter="," if suffix == ".csv" else None, dtype=float, ndmin=1, encoding="utf-8-sig")
 
