@@ -45,8 +45,9 @@ def flat_bounds(spec: dict | None, blocks) -> list[tuple[float, float]] | None:
                   ((pair[0], "lower", -math.inf), (pair[1], "upper", math.inf)))
         bad = np.nonzero(lo > hi)[0]
         if bad.size:
+            per_entry = any(isinstance(v, (list, tuple)) for v in pair)
             raise ProblemError(f"lower bound {lo[bad[0]]:g} is above upper bound {hi[bad[0]]:g}"
-                               f"{'' if shape == () else f' (entry {bad[0]})'}; swap them", where)
+                               f"{f' (entry {bad[0]})' if per_entry else ''}; swap them", where)
         lo_all.append(lo)
         hi_all.append(hi)
     unknown = [k for k in spec if k not in sizes]

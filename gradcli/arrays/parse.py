@@ -64,7 +64,12 @@ class ArrayBuilder:
         op = _RELATIONS[type(body.ops[0])]
         if op == "<=":
             lhs, rhs = rhs, lhs
-        g = self._make(body, "add", (lhs, self._make(body, "neg", (rhs,))))
+        try:
+            g = self.graph.make("add", (lhs, self.graph.make("neg", (rhs,))))
+        except ShapeError:
+            self.fail(body.comparators[0], f"the two sides have shapes {fmt(lhs.shape)} and {fmt(rhs.shape)}, which "
+                                           "do not broadcast: a constraint is one number, or compares arrays entry "
+                                           "by entry (A@w >= b with b of A@w's shape, or a number)")
         return ("eq" if op == "==" else "ineq"), g
 
     def fail(self, node, message: str):
