@@ -304,7 +304,7 @@ FILE_CASES = [
     ("function_as_name", {"objective": "sum(w**2) + sigmoid"}, "error", "sigmoid"),
     ("deep_nesting", {"objective": "sum(" + "sin(" * 150 + "w" + ")" * 150 + ")"}, "error", "MAX_DEPTH"),
     # array problems do not take scalar-only keys
-    ("bounds", {"bounds": {"b": [0, 1]}}, "error", "bounds"),
+    ("bounds_shape", {"bounds": {"b": [[0, 1], 1]}}, "error", "bounds.b"),
     ("variables_list", {"variables": ["w", "b"]}, "error", "variables"),
 ]
 
@@ -387,7 +387,7 @@ def test_save_x_never_overwrites_or_writes_elsewhere(sandbox):
     (sandbox / "x.npy").write_text("precious")
     (sandbox / "adir.npy").mkdir()
     cases = [("x.npy", "--force"), ("nofolder/x.npy", "does not exist"), ("adir.npy", "directory"),
-             ("x.pkl", ".npy, .json or .csv"), ("", ".npy, .json or .csv")]
+             ("x.pkl", ".npy, .json, .csv or .png"), ("", ".npy, .json, .csv or .png")]
     for target, words in cases:
         result, took = run("minimize", str(path), "-m", "l-bfgs-b", "--save-x", target)
         _assert_clean(result, "error", took, target)
