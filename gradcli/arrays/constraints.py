@@ -98,7 +98,7 @@ class Element:
 class ConstraintBlock:
     """One relation of the problem, compiled: values, Jacobian and Lagrangian curvature at x."""
 
-    def __init__(self, problem, kind: str, text: str, node):
+    def __init__(self, problem, index: int, kind: str, text: str, node):
         from gradcli.arrays.evaluate import build_outputs
         from gradcli.arrays.grad import gradient
 
@@ -107,7 +107,8 @@ class ConstraintBlock:
         self.shape, self.m = node.shape, size(node.shape)
         self.n = n
         self._values = build_outputs([(node, 0, self.m)], self.m, "constraint")
-        self.y = g.var(f"\0y:{id(self)}", node.shape, n)               # the weights of Jᵀy, after x
+        self.index = index          # names its input nodes: the same relation of the problem gets the same ones
+        self.y = g.var(f"\0y:{index}", node.shape, n)                  # the weights of Jᵀy, after x
         weighted = g.make("mul", (self.y, node))
         scalar = g.make("sum", (weighted,)) if self.shape else weighted
         self._grads = gradient(g, scalar, problem.var_nodes)
@@ -154,7 +155,7 @@ class ConstraintBlock:
             from gradcli.arrays.jvp import jvp
             g, pv = self.problem.graph, self.problem.var_nodes
             # y sits after x (at n); p after y: shift p's slots by m in the input vector
-            ps = [g.var(f"\0q:{id(self)}:{v.attr[0]}", v.shape, self.n + self.m + v.attr[1]) for v in pv]
+            ps = [g.var(f"\0q:{self.index}:{v.attr[0]}", v.shape, self.n + self.m + v.attr[1]) for v in pv]
             tan = jvp(g, self._grads, {id(v): q for v, q in zip(pv, ps)})
             blocks = [(None if gr is None else tan.get(id(gr)), v.attr[1], v.attr[2]) for gr, v in zip(self._grads, pv)]
             self._hvp = build_outputs(blocks, self.n, "constraint Hessian-vector product")
@@ -197,5 +198,5 @@ def _uses_variables(node, var_ids) -> bool:
 
 
 def compile_constraints(problem) -> tuple[list[ConstraintBlock], list[Element]]:
-    blocks = [ConstraintBlock(problem, kind, text, node) for kind, text, node in problem.constraints]
+    blocks = [ConstraintBlock(problem, i, kind, text, node) for i, (kind, text, node) in enumerate(problem.constraints)]
     return blocks, [e for b in blocks for e in b.elements]
