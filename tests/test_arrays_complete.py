@@ -262,3 +262,22 @@ def test_bad_bounds_and_images_in_a_file_name_the_line(tmp_path):
                                      "objective: 'sum((u - img)**2)'\nx0: {u: 0.0}\n")
     r = run("minimize", tmp_path / "i.yaml")
     assert r.exit_code == 2 and "i.yaml:2: data.img: 'rgb.png': not a grayscale image" in r.output
+
+
+def test_png_data_is_read_as_gray_in_0_1_and_huge_headers_are_refused(tmp_path):
+    pytest.importorskip("PIL")
+    import struct
+
+    from PIL import Image
+    pixels = np.array([[0, 51, 255], [128, 204, 17]], dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "g.png")
+    Image.fromarray(np.stack([pixels] * 3, axis=2)).save(tmp_path / "rgb_gray.png")    # equal channels: gray
+    for name in ("g.png", "rgb_gray.png"):
+        p = build_array_problem("sum((u - img)**2)", {"u": [2, 3]}, data={"img": name}, base=tmp_path, x0=0.0)
+        assert np.array_equal(p.data["img"], pixels / 255.0)
+    raw = (tmp_path / "g.png").read_bytes()
+    (tmp_path / "huge.png").write_bytes(raw[:16] + struct.pack(">II", 100_000, 100_000) + raw[24:])
+    (tmp_path / "h.yaml").write_text("name: h\ndata: {img: huge.png}\nvariables: {u: [2, 3]}\n"
+                                     "objective: 'sum((u - img)**2)'\nx0: {u: 0.0}\n")
+    r = run("minimize", tmp_path / "h.yaml")
+    assert r.exit_code == 2 and "100000×100000 pixels" in r.output and "MAX_ENTRIES" in r.output

@@ -27,6 +27,7 @@ from gradcli.errors import ProblemError
 from gradcli.arrays.shapes import fmt, size
 
 MAX_JACOBIAN_ENTRIES = 20_000_000     # entries × variables of one vector constraint's dense Jacobian
+MAX_CONSTRAINT_ENTRIES = 100_000      # scalar constraints in all (each is a Python object SciPy calls per point)
 
 
 def flat_bounds(spec: dict | None, blocks) -> list[tuple[float, float]] | None:
@@ -173,6 +174,7 @@ def build_constraints(problem, texts, builder) -> list[tuple[str, str, object]]:
     from gradcli.errors import ExpressionError
 
     out = []
+    total = 0
     var_ids = {id(v) for v in problem.var_nodes}
     for i, text in enumerate(texts):
         field = f"constraints[{i}]"
@@ -186,8 +188,13 @@ def build_constraints(problem, texts, builder) -> list[tuple[str, str, object]]:
         m = size(node.shape)
         if m * problem.n > MAX_JACOBIAN_ENTRIES:
             raise ProblemError(f"'{text}' has {m} entries over {problem.n} variables: its Jacobian would have "
-                               f"{m * problem.n} entries; the limit is {MAX_JACOBIAN_ENTRIES} (MAX_JACOBIAN_ENTRIES)",
+                               f"{m * problem.n} entries; the limit is {MAX_JACOBIAN_ENTRIES} (MAX_JACOBIAN_ENTRIES). A bound on "
+                               "every entry of a variable is --bounds NAME=LO:HI (bounds: in a file)",
                                field)
+        total += m
+        if total > MAX_CONSTRAINT_ENTRIES:
+            raise ProblemError(f"the constraints have {total} entries in all; the limit is {MAX_CONSTRAINT_ENTRIES} "
+                               "(MAX_CONSTRAINT_ENTRIES): a bound on every entry is --bounds NAME=LO:HI", field)
         out.append((kind, text, node))
     return out
 
