@@ -7,5 +7,9 @@ The pipeline mirrors the scalar one but never expands to one symbol per weight:
          --evaluate.py--> one flat NumPy function for f and one for ∇f, sharing the forward pass
          --objective.py--> the counted Objective interface every solver uses.
 
-``data.py`` loads arrays (files, generators), ``problem.py`` builds the ArrayProblem from a file's document.
+         --jvp.py--> exact Hessian-vector products (forward mode over the gradient graph)
+
+``shapes.py`` checks shapes and subscripts (up to 4-D), ``constraints.py`` turns bounds and relations into
+the solvers' form, ``data.py`` loads arrays (files, generators, grayscale PNGs via ``images.py``),
+``problem.py`` builds the ArrayProblem from a file's document, ``verdict.py`` judges a result (KKT, curvature).
 """

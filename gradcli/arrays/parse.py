@@ -2,8 +2,9 @@
 limits, caret errors), a whitelist of node types, and IR built from the checked tree by hand.
 
 Language: numbers, names (variables, data, defines, parameters, pi, E), + - * / ** (^) @, unary -,
-parentheses, and calls of the functions in ``FUNCTIONS``. ``sum(A)`` and ``mean(A)`` with one argument
-reduce over every entry; the scalar language's ``sum(expr, i, lo, hi)`` has four and is refused here
+parentheses, subscripts with literal whole numbers (``w[0]``, ``u[1:, :-1]``, ``v[:, ::2]``), and calls of
+the functions in ``FUNCTIONS``. ``sum(A)`` and ``mean(A)`` with one argument reduce over every entry,
+``sum(A, axis=0)`` over one axis; constraints (``relation``) are ``lhs <= rhs``, ``>=`` or ``==``; the scalar language's ``sum(expr, i, lo, hi)`` has four and is refused here
 with a pointer. Shapes are checked as the tree is built: a mismatch names both shapes and points at
 the operator.
 """
