@@ -46,7 +46,8 @@ def test_both_objectives_keep_the_protocol(tmp_path):
         x = np.zeros(obj.n)
         f, g = obj.value_and_grad(x)
         assert f == pytest.approx(obj.fun_uncounted(x)) and np.allclose(g, obj.grad_uncounted(x))
-    assert scalar.capabilities.exact_hessian and not array.capabilities.exact_hessian
+    assert scalar.capabilities.exact_hessian and array.capabilities.exact_hessian      # issue 21: forward-over-reverse
+    assert array.capabilities.hessian_method == "exact (forward-over-reverse)"
     assert array.capabilities.fused_value_and_grad and array.capabilities.training
 
 

@@ -233,14 +233,14 @@ def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constrai
         from gradcli.arrays.problem import build_array_problem
         if not var:
             raise GradcliError("--data needs sized variables: --var w=784 (one per variable)")
-        if bounds or constraints or dim or vars_:
-            raise GradcliError("--bounds, --constraint, --dim and --vars are for scalar problems; array "
-                               "expressions take --var NAME=SIZE")
+        if dim or vars_:
+            raise GradcliError("--dim and --vars are for scalar problems; array expressions take --var NAME=SIZE")
         if start is None and need_x0:
             raise GradcliError("--x0 is required: one number for every entry (--x0 0), or by name (--x0 w=0,b=0)")
         if isinstance(start, list) and len(start) == 1:
             start = start[0]
-        return build_array_problem(arg, sizes(var), params=given, x0=start, data_overrides=arrays)
+        return build_array_problem(arg, sizes(var), params=given, x0=start, data_overrides=arrays,
+                                   bounds=bounds_(bounds), constraints=list(constraints))
     from gradcli.problem.core import build_problem
 
     if start is None and need_x0:

@@ -31,11 +31,11 @@ _VECTOR = {"oneOf": [{"type": "array", "items": _NUMBER, "minItems": 1},
                      {"type": "object", "additionalProperties": _BLOCK_START, "minProperties": 1}]}
 _NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
 _SIZE = {"oneOf": [{"type": "integer", "minimum": 1},
-                   {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]}
+                   {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4}]}
 _GENERATOR = {"type": "object", "additionalProperties": False, "required": ["random", "shape"], "properties": {
     "random": {"enum": ["normal", "uniform", "integers"]}, "seed": _SEED,
     "shape": {"oneOf": [{"type": "integer", "minimum": 1},
-                        {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]},
+                        {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4}]},
     "low": _NUMBER, "high": _NUMBER, "loc": _NUMBER, "scale": _NUMBER}}
 SCHEMA = {
     "type": "object",
@@ -61,7 +61,7 @@ SCHEMA = {
         "dim": {"type": "integer", "minimum": 1},
         "bounds": {"type": "object", "additionalProperties": {
             "type": "array", "minItems": 2, "maxItems": 2,
-            "items": {"oneOf": [_NUMBER, {"type": "null"}]}}},
+            "items": {"oneOf": [_NUMBER, {"type": "null"}, {"type": "array"}]}}},   # array: per entry (array problems)
         "constraints": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "gradient": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
         "solution": {"type": "object", "additionalProperties": False, "required": ["f"], "properties": {
