@@ -70,8 +70,8 @@ class VerdictKind(str, enum.Enum):
     NOT_FINITE = "not finite"
     MAXIMUM_DEGENERATE = "maximum (degenerate)"
     NONSMOOTH_MAX = "maximum (non-smooth, sampled)"
-    NOT_VERIFIED = "not verified (no Hessian)"
-    """Stationary, but the curvature could not be established (array problems)."""
+    NOT_VERIFIED = "not verified (curvature unknown)"
+    """Stationary, but the curvature could not be established (Lanczos did not converge, array problems)."""
     NO_RESULT = "no result"
     """The run produced no point to judge (an error before any result)."""
 
@@ -198,6 +198,7 @@ class Result:
     best_seen: dict | None = field(default=None, repr=False)  # a better point the method evaluated but did not return
     maxcv: float | None = None                  # largest bound/constraint violation at x (constrained problems)
     sense: str = "min"                          # "max": maximize's result, f and the verdict are of f itself
+    setup_time: float | None = field(default=None, repr=False)  # compiling derivatives before the run, not in time
 
     def __post_init__(self):
         self.x = np.array(self.x, dtype=float).ravel()
@@ -241,6 +242,8 @@ class Result:
             out["x_named"] = {k: _jsonable(v) for k, v in self.x_named.items()}
         if self.maxcv is not None:
             out["maxcv"] = _jsonable(self.maxcv)
+        if self.setup_time is not None:
+            out["setup_time"] = self.setup_time
         if self.best_seen is not None:
             out["best_seen"] = _jsonable(self.best_seen)
         if self.verdict is not None:

@@ -295,9 +295,9 @@ CASES = [
     ("savex-exists", [*M, *BFGS, "--save-x", "sx.json"], "error", "--force"),
     ("savex-parent-file", [*M, *BFGS, "--save-x", "notadir.txt/x.json"], "error", "not a folder"),
     ("savex-long", [*M, *BFGS, "--save-x", "b" * 300 + ".json"], "error", "name"),
-    ("savex-dir", [*M, *BFGS, "--save-x", "problems"], "error", ".npy, .json or .csv"),
-    ("savex-device", [*M, *BFGS, "--save-x", "/dev/null"], "error", ".npy, .json or .csv"),
-    ("savex-empty", [*M, *BFGS, "--save-x", ""], "error", ".npy, .json or .csv"),
+    ("savex-dir", [*M, *BFGS, "--save-x", "problems"], "error", ".npy, .json, .csv or .png"),
+    ("savex-device", [*M, *BFGS, "--save-x", "/dev/null"], "error", ".npy, .json, .csv or .png"),
+    ("savex-empty", [*M, *BFGS, "--save-x", ""], "error", ".npy, .json, .csv or .png"),
     # --- results files that are not ours, or not files (classes 1, 2) ---
     *[(f"results-not-ours-{name}", [*CMP, "--results", name], "error", "not a gradcli results file")
       for name in ("notes.txt", "notes2.txt", "config.json", "empty_obj.jsonl", "keyonly.jsonl", "v2.jsonl",

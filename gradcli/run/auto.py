@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SLSQP_MAX_N = 300
+ARRAY_SLSQP_MAX_N = 1000     # SLSQP's dense QP subproblem is O(n³): fine up to about here
 EXACT_HESSIAN_MAX_N = 100
 DENSE_QUASI_NEWTON_MAX_N = 200
 
@@ -52,9 +53,13 @@ def structure(problem) -> dict:
 
 
 def choose(problem) -> Choice:
-    if not problem.symbolic:      # array problem: exact gradient, no symbolic Hessian
-        return Choice("l-bfgs-b", f"{problem.n} variables, an array (data) problem: exact reverse-mode gradient, "
-                                  "limited memory, no n×n matrix")
+    if not problem.symbolic:      # array problem: exact reverse-mode gradient and Hessian-vector products
+        what = f"{problem.n} variables, an array (data) problem"
+        if problem.constraints:
+            if problem.n <= ARRAY_SLSQP_MAX_N:
+                return Choice("slsqp", f"{what}, {len(problem.constraints)} constraint rows: exact Jacobians")
+            return Choice("trust-constr", f"{what}, constraints, large: Hessian-vector products")
+        return Choice("l-bfgs-b", f"{what}: exact reverse-mode gradient, limited memory, no n×n matrix")
     s = structure(problem)
     n = s["n"]
     parts = [f"{n} variable{'s' if n != 1 else ''}"]
@@ -93,6 +98,7 @@ FOLLOW = {
     "nelder-mead": ("powell",),
     "cobyla": ("cobyqa",),
 }
+# (array problems: l-bfgs-b → tnc; nelder-mead and the others above their size limit are skipped)
 GLOBAL_MAX_N = 10          # a global phase over the box up to this many variables
 GLOBAL_STARTS_PER_N = 8    # Sobol starts per variable in the global phase (at most GLOBAL_STARTS_MAX)
 GLOBAL_STARTS_MAX = 64
@@ -221,6 +227,7 @@ def _combine(steps, lines, started, stopped=None):
     best.nhev = sum(r.nhev for r in steps)
     best.nit = sum(r.nit or 0 for r in steps)
     best.time = sum(r.time for r in steps)      # the methods' own time; compiling is setup, as for any method
+    best.setup_time = sum(r.setup_time or 0.0 for r in steps)
     best.extra = dict(best.extra)
     best.extra["auto_steps"] = [{"method": r.method, "fun": r.fun, "verdict": r.verdict.kind.value if r.verdict else None,
                                  "status": r.status.value, "nfev": r.nfev, "njev": r.njev, "nhev": r.nhev,

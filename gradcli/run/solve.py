@@ -89,7 +89,9 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     if spec.family == "auto":          # a portfolio of registered methods, each run through here
         return _auto(problem, start, objective, options, verify, keep_best, timeout, history, observers, settings)
     cons = objective.constraints
+    setup = time.perf_counter()
     objective.prepare(grad=True, hess=spec.needs_hess)        # compiling is setup, not the run's time
+    setup = time.perf_counter() - setup
     objective.counts.reset()
     constrained = problem.bounds is not None or bool(problem.constraints)
     best = BestSeen((lambda x: max_violation(problem, cons, x) <= FEASIBLE_TOL) if constrained else None)
@@ -108,6 +110,7 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one guard: a failed run, never a crash
             result = error_result(spec.label, objective, x0, exc, started, best)
     result.x0 = list(x0)
+    result.setup_time = setup
     problem.annotate(result, spec)
     _best_seen(result, best, objective, keep_best)
     if hist is not None:
