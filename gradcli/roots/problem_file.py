@@ -89,6 +89,16 @@ def load_root(pt) -> RootProblem:
                        pt.sha256)
 
 
+def load_file(path) -> RootProblem:
+    """`gradcli root FILE`: an equations: file; any other kind is refused in one line."""
+    from gradcli.problem.file import read_text
+    from gradcli.problem.kinds import ROOT, require
+
+    pt = read_text(path)
+    require(pt, (ROOT,), "gradcli root reads equations: files")
+    return load_root(pt)
+
+
 def check_root(rp: RootProblem) -> tuple[bool, str]:
     """problems check: F finite at the start (or the bracket's ends), and the known root is a root."""
     eqs = rp.eqs
