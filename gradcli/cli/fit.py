@@ -91,6 +91,10 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
         fp = load_for_fit(model, sigma)
         fm = fp.model
         start_given = start_given if start_given is not None else fp.p0
+        if start_given is None and not fm.linear:
+            from gradcli.errors import GradcliError
+            raise GradcliError(f"{model}: p0: missing: a nonlinear model needs a start, e.g. p0: "
+                               f"{{{', '.join(f'{n}: 1' for n in fm.params)}}} in the file, or --p0")
         given_bounds = {**fp.bounds, **given_bounds}
         if plot is not None and not fm.predictors:
             from gradcli.errors import GradcliError
