@@ -31,7 +31,7 @@ def list_problems(paths, tag, as_json):
     import json
 
     from gradcli.problem.file import find_files, read_text
-    from gradcli.problem.kinds import summary
+    from gradcli.problem.listing import summary
 
     rows = []
     for path in find_files(paths or ["problems"]):
