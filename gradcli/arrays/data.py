@@ -243,3 +243,36 @@ def _finite_number(spec: dict, key: str, default, field: str):
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
         raise ProblemError(f"{key}: {v!r} is not a finite number", field)
     return float(v)
+
+
+MAX_DIGEST_BYTES = 8 * MAX_ENTRIES + (1 << 20)   # more than any array we load (the load refuses larger)
+
+
+def file_hash(path: str) -> str:
+    """sha256 of a data file's contents (regular files only, at most MAX_DIGEST_BYTES), for run keys."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError) as exc:
+        return f"unreadable: {type(exc).__name__}"
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        return _cached_hash(path, info.st_size, info.st_mtime_ns, info.st_ino, fh)
+
+
+_HASHES: dict[tuple, str] = {}
+
+
+def _cached_hash(path: str, size: int, mtime: int, ino: int, fh) -> str:
+    """Hashed once per process and version of the file (a study asks for every run's key)."""
+    import hashlib
+
+    key = (path, size, mtime, ino)
+    if key not in _HASHES:
+        h, left = hashlib.sha256(), MAX_DIGEST_BYTES
+        while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
+            h.update(chunk)
+            left -= len(chunk)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]

@@ -19,10 +19,10 @@ from gradcli.cli import options as opt
               "and the run's key, so results do not depend on --jobs.")
 @click.option("--jobs", "-j", type=opt.WORKERS, default=1, show_default=True,
               help="Run in this many worker processes.")
-@click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", default=None,
+@click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", default=None, callback=opt.scheduler_address,
               help="Run on Dask: a LocalCluster of N worker processes, or a running scheduler (workers need "
                    "gradcli installed). Needs pip install 'gradcli[distributed]'.")
-@click.option("--results", "results_file", metavar="FILE.jsonl", default=None,
+@click.option("--results", "results_file", metavar="FILE.jsonl", default=None, callback=opt.given,
               help="Append each finished run to FILE as one JSON line, on disk at once; running the same command "
                    "again skips the runs already there and finishes the rest.")
 @click.option("--starts", type=click.IntRange(0, opt.limits.MAX_STARTS), default=0, show_default=True,
@@ -32,16 +32,17 @@ from gradcli.cli import options as opt
               help="Seconds per run; an overrunning run is recorded as 'time limit reached' and the rest go on.")
 @click.option("--cost", type=click.Choice(["evals", "nfev", "njev", "time"]), default="evals", show_default=True,
               help="Cost in the performance profile (evals = f evaluations + gradient evaluations).")
-@click.option("--json", "json_file", metavar="FILE", help="Write every run's record as JSON.")
-@click.option("--csv", "csv_file", metavar="FILE", help="Write every run's record as CSV.")
-@click.option("--plot", "plots", metavar="[KIND:]FILE.png", multiple=True,
+@click.option("--json", "json_file", metavar="FILE", callback=opt.given, help="Write every run's record as JSON.")
+@click.option("--csv", "csv_file", metavar="FILE", callback=opt.given, help="Write every run's record as CSV.")
+@click.option("--plot", "plots", metavar="[KIND:]FILE.png", multiple=True, callback=opt.given,
               help="Write a PNG (needs matplotlib); KIND is profile (the default), data (data profile) or ecdf "
                    "(runtime ECDF). Repeatable: --plot p.png --plot data:d.png --plot ecdf:e.png")
 @click.option("--history", is_flag=True, help="Record each run's convergence history and print data profiles and "
               "runtime ECDFs (implied by --plot data:/ecdf: and --plot-convergence).")
 @click.option("--tau", type=opt.Finite(min=0, max=1, min_open=True, max_open=True), default=1e-3,
               show_default=True, help="Data profile tolerance: solved when f(x0) − f ≥ (1 − τ)(f(x0) − f_L).")
-@click.option("--plot-convergence", "conv_dir", metavar="DIR", help="Write best-f-versus-evaluations PNGs per problem.")
+@click.option("--plot-convergence", "conv_dir", metavar="DIR", callback=opt.given,
+              help="Write best-f-versus-evaluations PNGs per problem.")
 @click.option("--force", is_flag=True, help="Overwrite output files that exist.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the per-method summary.")
 @click.pass_context

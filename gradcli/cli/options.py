@@ -22,6 +22,22 @@ class Finite(click.FloatRange):
         return v
 
 
+def given(ctx, param, value):
+    """An option given an empty value (--json "", --results "") is a mistake to report, not an option to drop."""
+    for v in value if isinstance(value, tuple) else [value]:
+        if v is not None and not v.strip():
+            raise click.BadParameter("is empty; give a file name (or leave the option out)")
+    return value
+
+
+def scheduler_address(ctx, param, value):
+    """--scheduler checked as it is read (gradcli.study.distributed.parse_scheduler), before anything runs."""
+    if value is not None:
+        from gradcli.study.distributed import parse_scheduler
+        parse_scheduler(value)
+    return value
+
+
 SEED = click.IntRange(0, limits.MAX_SEED)
 ITERATIONS = click.IntRange(1, limits.MAX_ITER)
 STARTS = click.IntRange(1, limits.MAX_STARTS)
@@ -302,4 +318,8 @@ def gd_options(f):
     ]
     for name, kind, text in rows:
         f = click.option(name, type=kind, default=None, help=text)(f)
+    f = click.option("--maxfev", type=click.IntRange(min=1, max=10**9), default=None,
+                     help="auto: a cap on f evaluations summed over every step of the portfolio.")(f)
+    f = click.option("--local", is_flag=True, default=None,
+                     help="auto: no global phase, even when every variable has finite bounds.")(f)
     return f

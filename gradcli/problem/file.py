@@ -8,6 +8,7 @@ Errors say ``FILE:LINE: field: what is wrong``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,11 @@ MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-nu
 MAX_YAML_DEPTH = 20            # nesting of lists/mappings: the format needs 3; PyYAML composes recursively
 
 _NUMBER = {"type": "number"}
+_SEED = {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}    # NumPy's seed range
 # array problems (data:, define:, variables with sizes): a variable's start is a number (filled), a list,
 # or a seeded draw; see gradcli/arrays/problem.py
 _RANDOM_START = {"type": "object", "additionalProperties": False, "required": ["random"], "properties": {
-    "random": {"enum": ["normal"]}, "seed": {"type": "integer"}, "scale": _NUMBER, "loc": _NUMBER}}
+    "random": {"enum": ["normal"]}, "seed": _SEED, "scale": _NUMBER, "loc": _NUMBER}}
 _BLOCK_START = {"oneOf": [_NUMBER, {"type": "array", "minItems": 1, "items": {
     "oneOf": [_NUMBER, {"type": "array", "items": _NUMBER, "minItems": 1}]}}, _RANDOM_START]}
 _VECTOR = {"oneOf": [{"type": "array", "items": _NUMBER, "minItems": 1},
@@ -32,7 +34,7 @@ _EXPRESSIONS = {"type": "array", "items": {"type": "string", "minLength": 1}, "m
 _SIZE = {"oneOf": [{"type": "integer", "minimum": 1},
                    {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]}
 _GENERATOR = {"type": "object", "additionalProperties": False, "required": ["random", "shape"], "properties": {
-    "random": {"enum": ["normal", "uniform", "integers"]}, "seed": {"type": "integer"},
+    "random": {"enum": ["normal", "uniform", "integers"]}, "seed": _SEED,
     "shape": {"oneOf": [{"type": "integer", "minimum": 1},
                         {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]},
     "low": _NUMBER, "high": _NUMBER, "loc": _NUMBER, "scale": _NUMBER}}
@@ -64,7 +66,7 @@ SCHEMA = {
         "parameters": {"type": "object", "additionalProperties": _NUMBER},
         "x0": _VECTOR,
         "starts": {"type": "array", "items": _VECTOR, "minItems": 1},
-        "seed": {"type": "integer"},
+        "seed": _SEED,
         "dim": {"type": "integer", "minimum": 1},
         "bounds": {"type": "object", "additionalProperties": {
             "type": "array", "minItems": 2, "maxItems": 2,
@@ -313,6 +315,33 @@ def problem_from_text(pt: ProblemText, **overrides):
 def load_problem(path: str | Path, **overrides):
     """One problem file → a validated Problem (overrides from the command line win)."""
     return problem_from_text(read_text(path), **overrides)
+
+
+def data_digest(text: str, path: str) -> str:
+    """A hash of the contents of every data file the problem file's text names (`data: {y: t.csv}`), so that
+    a results file's run key changes when a data file is edited; '' when it names none. Each file's hash is
+    cached per (path, size, mtime, inode) in arrays.data: a study asks for every run's key."""
+    files = _data_files(text, str(path))
+    if not files:
+        return ""
+    from gradcli.arrays.data import file_hash
+
+    h = hashlib.sha256()
+    for name, rel in files:
+        h.update(f"{name}={rel}\0{file_hash(str(Path(path).parent / rel))}\0".encode())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _data_files(text: str, path: str) -> tuple[tuple[str, str], ...]:
+    try:
+        data = parse_text(text, path).doc.get("data") or {}
+    except GradcliError:           # a bad file fails its runs with its own message
+        return ()
+    if isinstance(data, str):      # a fit file's one data file (model: + data:)
+        return (("data", data),)
+    return tuple(sorted((k, v.rsplit(":", 1)[0] if ".npz:" in v else v) for k, v in data.items()
+                        if isinstance(v, str)))
 
 
 def is_problem_file(arg: str) -> bool:

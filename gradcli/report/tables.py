@@ -13,11 +13,50 @@ from gradcli.result import VerdictKind
 
 
 def consoles() -> tuple[Console, Console]:
-    """Results to stdout, errors to stderr; no markup, so x[0]**2 or [bold] in user text prints as is."""
-    out = Console(highlight=False, markup=False, emoji=False)
+    """Results to stdout, errors to stderr; no markup, so x[0]**2 or [bold] in user text prints as is.
+
+    A stream that cannot encode our symbols (PYTHONIOENCODING=ascii, a latin-1 terminal) gets ASCII: Rich
+    draws ASCII boxes for a non-UTF encoding, and ``_AsciiFile`` spells ‖∇f‖∞, ≤, … in ASCII."""
+    import sys
+
+    out = Console(highlight=False, markup=False, emoji=False, file=_writable(sys.stdout))
     if not out.is_terminal:   # piped: no colour codes, and room for the table instead of 80 columns
-        out = Console(highlight=False, markup=False, emoji=False, width=max(out.width, 132))
-    return out, Console(stderr=True, highlight=False, markup=False, emoji=False)
+        out = Console(highlight=False, markup=False, emoji=False, width=max(out.width, 132), file=out.file)
+    return out, Console(highlight=False, markup=False, emoji=False, file=_writable(sys.stderr))
+
+
+_ASCII = str.maketrans({"‖": "|", "∇": "grad ", "∞": "inf", "≤": "<=", "≥": ">=", "…": "...", "−": "-", "·": "*",
+                        "⋅": "*", "×": "x", "²": "^2", "³": "^3", "τ": "tau", "Δ": "d", "ε": "eps", "β": "beta",
+                        "—": "-", "–": "-", "→": "->", "√": "sqrt", "∂": "d", "≈": "~", "±": "+/-", "∈": "in",
+                        "≠": "!="})
+
+
+def _writable(stream):
+    try:
+        "‖∇f‖∞ ≤ … ─┃".encode(getattr(stream, "encoding", None) or "utf-8")
+        return stream
+    except (UnicodeEncodeError, LookupError):
+        return _AsciiFile(stream)
+
+
+class _AsciiFile:
+    """A text stream's stand-in that never raises UnicodeEncodeError: known symbols spelled out, others '?'."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.encoding = "ascii"
+
+    def write(self, text: str) -> int:
+        return self.stream.write(text.translate(_ASCII).encode("ascii", "replace").decode("ascii"))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
 
 
 def num(v, digits: int = 8) -> str:

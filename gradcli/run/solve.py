@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,11 +34,10 @@ def compile_problem(problem: Problem) -> Objective:
 
 @dataclass
 class Selection:
-    """The methods to run on one problem, the ones skipped (with why), and auto's reasons by method."""
+    """The methods to run on one problem and the ones skipped (with why)."""
 
     specs: list[SolverSpec]
     skipped: list[tuple[SolverSpec, str]]
-    reasons: dict[str, str] = field(default_factory=dict)
 
 
 def select(method: str, problem: Problem, *, strict: bool = True) -> Selection:
@@ -50,13 +49,7 @@ def select(method: str, problem: Problem, *, strict: bool = True) -> Selection:
         raise GradcliError("--method: give a method name, a comma-separated list, 'all' or 'auto'")
     sel = Selection([], [])
     for w in words:
-        if normalize(w) == "auto":
-            from gradcli.run.auto import choose
-            choice = choose(problem)
-            spec = REGISTRY.get(choice.method)
-            sel.reasons[spec.name] = choice.line(spec.label)
-            specs, skipped = [spec], []
-        elif strict or normalize(w) == "all":
+        if strict or normalize(w) == "all":
             specs, skipped = resolve(w, problem)
         else:
             spec = REGISTRY.get(w)           # an unknown name is an error in any mode
@@ -93,6 +86,8 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     if not problem.starts:
         raise ProblemError("no starting point; give one with --x0 (one number per variable: "
                            + ", ".join(problem.variables) + ")", "x0")
+    if spec.family == "auto":          # a portfolio of registered methods, each run through here
+        return _auto(problem, start, objective, options, verify, keep_best, timeout, history, observers, settings)
     cons = objective.constraints
     objective.prepare(grad=True, hess=spec.needs_hess)        # compiling is setup, not the run's time
     objective.counts.reset()
@@ -119,6 +114,25 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
         result.maxcv = max_violation(problem, cons, result.x)
     if verify:
         _verify(result, problem, objective, spec, settings, options)
+    return result
+
+
+def _auto(problem, start, objective, options, verify, keep_best, timeout, history, observers, settings) -> Result:
+    from dataclasses import replace
+
+    from gradcli.compiled.observers import Budget
+    from gradcli.run.auto import portfolio
+
+    def run_one(method, x0, left, hist, fev_left=None):
+        one = replace(problem, starts=[list(x0)])
+        cap = (Budget(fev_left),) if fev_left is not None else ()
+        return solve_one(one, method, objective=objective, verify=True, keep_best=keep_best, timeout=left,
+                         history=hist, observers=(*observers, *cap), **settings)
+    result = portfolio(problem, objective, start, run_one, timeout=timeout, history=history,
+                       maxfev=(options or {}).get("maxfev"), local=bool((options or {}).get("local")))
+    result.x0 = list(problem.starts[start])
+    if not verify:
+        result.verdict = None
     return result
 
 
@@ -211,10 +225,8 @@ def run(problem: Problem, method: str = "all", *, objective=None, options: dict 
         finally:
             if watch is not None:
                 watch.close()
-    for r, s in zip(results, sel.specs):
-        if s.name in sel.reasons:
-            r.extra["auto_reason"] = sel.reasons[s.name]
-    return Run(results, sel.skipped, list(sel.reasons.values()))
+    notes = [r.extra["auto_reason"] for r in results if "auto_reason" in r.extra]
+    return Run(results, sel.skipped, notes)
 
 
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective=None,

@@ -16,6 +16,14 @@ DIVERGENCE_LIMIT = -1e20    # f below this is treated as unbounded below (COBYQA
 class TimeLimit(Exception):
     """Raised from inside an evaluation when a run's time budget is spent."""
 
+    status = Status.TIMEOUT
+
+
+class EvaluationLimit(TimeLimit):
+    """Raised from inside an evaluation when a run's evaluation budget (auto's --maxfev) is spent."""
+
+    status = Status.MAXFEV
+
 
 @dataclass
 class Settings:
@@ -108,11 +116,11 @@ def error_result(method: str, objective, x0, exc: BaseException, started: float,
     elapsed = time.perf_counter() - started
     if isinstance(exc, TimeLimit):
         if best is not None and best.best_x is not None:
-            r = finish(method, objective, best.best_x, Status.TIMEOUT, f"{exc}; the best feasible point it "
+            r = finish(method, objective, best.best_x, exc.status, f"{exc}; the best feasible point it "
                        "evaluated is returned", None, started)
             r.time = elapsed
             return r
-        status, message = Status.TIMEOUT, str(exc)
+        status, message = exc.status, str(exc)
     else:
         status, message = Status.ERROR, f"{type(exc).__name__}: {exc}"[:300]
     x = np.array(x0, dtype=float).ravel()

@@ -14,7 +14,7 @@ import os
 import threading
 from dataclasses import asdict, dataclass, replace
 
-from gradcli.problem.file import find_files, parse_text, problem_from_text, read_text
+from gradcli.problem.file import data_digest, find_files, parse_text, problem_from_text, read_text
 from gradcli.solvers.registry import REGISTRY
 
 DEFAULT_TOL = 1e-6
@@ -46,9 +46,12 @@ class Task:
 
         The results file (--results) is keyed by it, so a re-run with the same options skips the run
         and one with different options does not. ``history`` is left out: it changes what is recorded,
-        not what runs (and a study with --results always records it)."""
+        not what runs (and a study with --results always records it). The contents of data files the
+        problem names are in it too: an edited t.csv is a new run."""
         what = [self.sha256, self.method, self.start, self.seed, self.x0, self.tol, self.maxiter, self.timeout,
                 self.solve_tol]
+        data = data_digest(self.text, self.path)
+        what += [data] if data else []        # keys of problems without data files are as before
         return hashlib.sha256(json.dumps(what).encode()).hexdigest()[:32]
 
 
@@ -124,15 +127,17 @@ def _cache() -> dict[str, tuple]:
 
 
 def _compiled(task: Task):
-    """The problem and its compiled objective, built once per worker thread and problem text."""
+    """The problem and its compiled objective, built once per worker thread and problem text (and data files'
+    contents: a long-lived worker must not reuse an edited t.csv's old values)."""
     cache = _cache()
-    if task.sha256 not in cache:
+    key = task.sha256 + data_digest(task.text, task.path)
+    if key not in cache:
         from gradcli.run.solve import compile_problem
         problem = problem_from_text(parse_text(task.text, task.path))
-        cache[task.sha256] = (problem, compile_problem(problem))
+        cache[key] = (problem, compile_problem(problem))
         with _LOCK:
             _COMPILES[0] += 1
-    return cache[task.sha256]
+    return cache[key]
 
 
 def worker_state() -> dict:
@@ -165,7 +170,7 @@ def run_task(task: Task) -> dict:
 def _loaded(task: Task):
     """A root or fit file (or a residual model beside the compiled objective), once per worker thread."""
     cache = _cache()
-    key = (task.sha256, "other")
+    key = (task.sha256 + data_digest(task.text, task.path), "other")
     if key not in cache:
         from gradcli.problem.kinds import FIT, ROOT, kind
         pt = parse_text(task.text, task.path)
