@@ -193,9 +193,10 @@ def test_residuals_that_do_not_sum_to_the_objective_are_refused(tmp_path):
 def test_problems_list_shows_the_kind_and_check_validates_each():
     r = run("problems", "list", KINDS, "--json")
     rows = {x["name"]: x for x in json.loads(r.output)}
-    assert rows["circle_system"]["kind"] == "root (2 equations)"
-    assert rows["misra1a"]["kind"] == "fit (14 rows)" and rows["misra1a"]["f_star"] == MISRA_RSS
-    assert rows["rosenbrock_lsq"]["kind"] == "least squares (2 residuals)" and rows["booth"]["kind"] == "minimize"
+    assert (rows["circle_system"]["kind"], rows["circle_system"]["shown"]) == ("root", "root (2 eq.)")
+    assert rows["misra1a"]["shown"] == "fit (14 rows)" and rows["misra1a"]["f_star"] == MISRA_RSS
+    assert rows["rosenbrock_lsq"]["kind"] == "least-squares" and rows["rosenbrock_lsq"]["shown"] == "least sq. (2)"
+    assert rows["booth"]["kind"] == "minimize" and rows["misra1a"]["kind"] == "fit"
     r = run("problems", "check", KINDS)
     assert r.exit_code == 0 and "6 of 6 problem files check" in r.output
 
@@ -261,3 +262,20 @@ def test_compare_all_on_a_residual_file_adds_least_squares(tmp_path):
     assert set(recs) == {"BFGS", "trf", "dogbox", "lm"}
     for m in ("trf", "dogbox", "lm"):
         assert recs[m]["solved"] and recs[m]["history"] and recs[m]["f0"] == pytest.approx(24.2)
+
+
+@pytest.mark.parametrize("width", [80, 132])
+def test_problems_table_with_kinds_fits_the_terminal(width):
+    from rich.console import Console
+
+    from gradcli.problem.listing import summary
+    from gradcli.report.study import problems_table
+
+    rows = [{**summary(read_text(p)), "file": str(p)} for p in sorted(KINDS.glob("*.yaml"))]
+    console = Console(width=width, record=True, color_system=None)
+    console.print(problems_table(rows))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= width
+    flat = " ".join(text.split())
+    for word in ("minimize", "root (2 eq.)", "fit (14 rows)", "least sq. (2)"):
+        assert word in flat

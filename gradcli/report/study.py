@@ -129,9 +129,9 @@ def problems_table(rows: list[dict]) -> Table:
     t = Table(header_style="bold")
     for col, just in (("name", "left"), ("kind", "left"), ("n", "right"), ("tags", "left"), ("f*", "right"),
                       ("file", "left")):
-        t.add_column(col, justify=just)
+        t.add_column(col, justify=just, no_wrap=col == "kind")
     for r in rows:
-        t.add_row(Text(r["name"]), Text(r["kind"]), str(r["n"]), Text(", ".join(r["tags"])), num(r["f_star"], 10),
+        t.add_row(Text(r["name"]), Text(r["shown"]), str(r["n"]), Text(", ".join(r["tags"])), num(r["f_star"], 10),
                   Text(r["file"]))
     return t
 
