@@ -61,7 +61,7 @@ class ArrayProblem(Problem):
 
 
 def is_array_doc(doc: dict) -> bool:
-    return "data" in doc or "define" in doc or isinstance(doc.get("variables"), dict)
+    return isinstance(doc.get("data"), dict) or "define" in doc or isinstance(doc.get("variables"), dict)
 
 
 def parse_blocks(variables) -> list[tuple[str, tuple]]:

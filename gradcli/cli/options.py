@@ -251,7 +251,8 @@ def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constrai
 
 def _file_texts(doc: dict) -> list[str]:
     """Every expression a problem file holds (objective, constraints, gradient, define:)."""
-    texts = [doc.get("objective") or ""] + list(doc.get("constraints") or []) + list(doc.get("gradient") or [])
+    texts = ([doc.get("objective") or ""] + list(doc.get("residuals") or []) + list(doc.get("constraints") or [])
+             + list(doc.get("gradient") or []))
     return [t for t in texts + list((doc.get("define") or {}).values()) if isinstance(t, str)]
 
 

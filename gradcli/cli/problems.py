@@ -21,7 +21,7 @@ def command():
 @click.option("--tag", multiple=True, help="Only problems with this tag (repeatable: all must match).")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def list_problems(paths, tag, as_json):
-    """List problems: name, dimension, tags, known f*.
+    """List problems: name, kind (minimize, least squares, fit, root), dimension, tags, known f*.
 
     \b
     Examples:
@@ -30,14 +30,14 @@ def list_problems(paths, tag, as_json):
     """
     import json
 
-    from gradcli.problem.file import find_files, problem_from_text, read_text
+    from gradcli.problem.file import find_files, read_text
+    from gradcli.problem.listing import summary
 
     rows = []
     for path in find_files(paths or ["problems"]):
-        p = problem_from_text(read_text(path))
-        if all(t in p.tags for t in tag):
-            rows.append({"name": p.name, "n": p.n, "tags": p.tags,
-                         "f_star": p.solution.f if p.solution else None, "file": str(path)})
+        row = summary(read_text(path))
+        if all(t in row["tags"] for t in tag):
+            rows.append({**row, "file": str(path)})
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
