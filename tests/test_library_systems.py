@@ -8,7 +8,8 @@ Read with yaml.safe_load and gradcli's expression parser only (not the problem l
   the standard start x0 is the same;
 - the claims in the descriptions: a root exists where none is listed (a solver reaches ‖F‖∞ <= 1e-10),
   Freudenstein-Roth's and the trigonometric system's standard starts lead to the paper's non-root local
-  minima of ‖F‖² (48.9842 and 2.79506e-5), and Brown almost-linear's roots are (a, ..., a, a^(1-n)).
+  minima of ‖F‖² (48.9842 and 2.79506e-5), Brown almost-linear's roots are (a, ..., a, a^(1-n)), and the
+  discrete integral equation is the discrete boundary value system multiplied by tridiag(-1, 2, -1)^-1.
 """
 
 from __future__ import annotations
@@ -150,3 +151,13 @@ def test_brown_almost_linear_roots_are_the_papers_family():
     assert np.max(np.abs(fx)) <= 1e-12
     assert x[:-1] == pytest.approx([a] * (n - 1), abs=1e-10) and x[-1] == pytest.approx(a ** (1 - n), rel=1e-9)
     assert n * a ** n - (n + 1) * a ** (n - 1) + 1 == pytest.approx(0, abs=1e-10)
+
+
+def test_discrete_integral_equation_is_the_boundary_value_system_solved_for_x():
+    """MGH 29 is MGH 28 multiplied by the inverse of tridiag(-1, 2, -1): A F29 = F28 exactly, so same roots."""
+    _, f28 = _exprs(_system("discrete_boundary_value"), "equations")
+    _, f29 = _exprs(_system("discrete_integral_equation"), "equations")
+    n = len(f28)
+    for i in range(n):
+        af = 2 * f29[i] - (f29[i - 1] if i > 0 else 0) - (f29[i + 1] if i < n - 1 else 0)
+        assert sp.expand(af - f28[i]) == 0, i
