@@ -43,6 +43,8 @@ class Status(str, enum.Enum):
     """The method stopped for another reason; the message says which."""
     ERROR = "error"
     """The method raised an exception; the message carries it."""
+    INTERRUPTED = "interrupted"
+    """Ctrl-C during the run: the best feasible point it had evaluated, with its counts."""
 
     @property
     def success(self) -> bool:
@@ -68,8 +70,8 @@ class VerdictKind(str, enum.Enum):
     NOT_FINITE = "not finite"
     MAXIMUM_DEGENERATE = "maximum (degenerate)"
     NONSMOOTH_MAX = "maximum (non-smooth, sampled)"
-    NOT_VERIFIED = "not verified (no Hessian)"
-    """Stationary, but the curvature could not be established (array problems)."""
+    NOT_VERIFIED = "not verified (curvature unknown)"
+    """Stationary, but the curvature could not be established (Lanczos did not converge, array problems)."""
     NO_RESULT = "no result"
     """The run produced no point to judge (an error before any result)."""
 
@@ -166,9 +168,10 @@ class TraceRow:
     nfev: int
     njev: int
     alpha: float | None = None     # the step rule's α (our gd family); step above is ‖Δx‖∞
+    x: np.ndarray | None = field(default=None, repr=False)   # the iterate (a copy): paths in plots, x in --json
 
     def as_dict(self) -> dict:
-        return {k: _jsonable(v) for k, v in self.__dict__.items() if k != "alpha" or v is not None}
+        return {k: _jsonable(v) for k, v in self.__dict__.items() if k not in ("alpha", "x") or v is not None}
 
 
 @dataclass
@@ -195,6 +198,7 @@ class Result:
     best_seen: dict | None = field(default=None, repr=False)  # a better point the method evaluated but did not return
     maxcv: float | None = None                  # largest bound/constraint violation at x (constrained problems)
     sense: str = "min"                          # "max": maximize's result, f and the verdict are of f itself
+    setup_time: float | None = field(default=None, repr=False)  # compiling derivatives before the run, not in time
 
     def __post_init__(self):
         self.x = np.array(self.x, dtype=float).ravel()
@@ -238,6 +242,8 @@ class Result:
             out["x_named"] = {k: _jsonable(v) for k, v in self.x_named.items()}
         if self.maxcv is not None:
             out["maxcv"] = _jsonable(self.maxcv)
+        if self.setup_time is not None:
+            out["setup_time"] = self.setup_time
         if self.best_seen is not None:
             out["best_seen"] = _jsonable(self.best_seen)
         if self.verdict is not None:

@@ -46,7 +46,8 @@ def test_both_objectives_keep_the_protocol(tmp_path):
         x = np.zeros(obj.n)
         f, g = obj.value_and_grad(x)
         assert f == pytest.approx(obj.fun_uncounted(x)) and np.allclose(g, obj.grad_uncounted(x))
-    assert scalar.capabilities.exact_hessian and not array.capabilities.exact_hessian
+    assert scalar.capabilities.exact_hessian and array.capabilities.exact_hessian      # issue 21: forward-over-reverse
+    assert array.capabilities.hessian_method == "exact (forward-over-reverse)"
     assert array.capabilities.fused_value_and_grad and array.capabilities.training
 
 
@@ -105,8 +106,8 @@ def test_api_bounds_in_scipy_forms_and_options():
 
 def test_one_selection_rule_for_minimize_and_compare():
     p = build_problem("x**2 + y**2", x0=[1, 1], bounds={"x": (0, 1)})
-    strict = select("l-bfgs-b,auto", p)
-    assert [s.name for s in strict.specs] == ["l-bfgs-b"] and "auto → L-BFGS-B" in strict.reasons["l-bfgs-b"]
+    strict = select("l-bfgs-b,auto,L-BFGS-B", p)          # auto is a method of its own; duplicates run once
+    assert [s.name for s in strict.specs] == ["l-bfgs-b", "auto"]
     lenient = select("bfgs,l-bfgs-b", p, strict=False)     # compare: a method that cannot run is skipped
     assert [s.name for s in lenient.specs] == ["l-bfgs-b"] and lenient.skipped[0][0].name == "bfgs"
     with pytest.raises(gradcli.errors.GradcliError):
@@ -205,3 +206,29 @@ def test_written_files_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_ctrl_c_inside_a_method_keeps_its_result_and_stops_the_rest():
+    """The guard turns Ctrl-C into a Result too (the best point evaluated, the counts), and run() stops."""
+    class CtrlC(Observer):
+        def before(self, objective):
+            if objective.counts.nfev >= 5:
+                raise KeyboardInterrupt
+
+    class Bar:
+        def __init__(self):
+            self.inner = CtrlC()
+
+        def before(self, objective):
+            self.inner.before(objective)
+
+        def evaluated(self, objective, x, f):
+            pass
+
+        def close(self):
+            pass
+    p = build_problem("100*(y-x**2)**2+(1-x)**2", x0=[-1.2, 1])
+    done = run(p, "nelder-mead,bfgs", progress=lambda spec: Bar())
+    [r] = done.results
+    assert done.interrupted and r.status is Status.INTERRUPTED and r.nfev == 5
+    assert r.fun <= 24.2 and "bfgs did not run" in done.notes[-1]

@@ -112,7 +112,7 @@ def _setup_files(d: Path) -> None:
     np.savez(inner / "two.npz", X=np.ones((20, 5)), Z=np.ones(3))
     np.save(inner / "strings.npy", np.array([["a", "b"]] * 20))
     np.save(inner / "complex.npy", np.ones((20, 5)) * 1j)
-    np.save(inner / "cube.npy", np.ones((20, 5, 2)))
+    np.save(inner / "cube.npy", np.ones((4, 3, 2, 2, 2)))   # 5 axes: one more than allowed
     np.save(inner / "empty_array.npy", np.ones((0, 5)))
     np.save(inner / "nan.npy", np.full((20, 5), np.nan))
     (inner / "words.csv").write_text("a,b,c,d,e\n" * 20)
@@ -159,7 +159,7 @@ PATHS = [
     ("npz_huge_member", "hugemember.npz:X", "MAX_ENTRIES"),
     ("strings", "strings.npy", "not numeric"),
     ("complex", "complex.npy", "not numeric"),
-    ("three_d", "cube.npy", "0-, 1- or 2-D"),
+    ("five_d", "cube.npy", "at most 4 axes"),
     ("empty_array", "empty_array.npy", "no entries"),
     ("nan", "nan.npy", "nan or inf"),
     ("csv_words", "words.csv", "cannot read"),
@@ -200,7 +200,7 @@ FILE_CASES = [
     ("gen_float", {"data": {"X": {**GEN, "shape": [20.5, 5]}}}, "error", "data.X"),
     ("gen_string", {"data": {"X": {**GEN, "shape": "20x5"}}}, "error", "data.X"),
     ("gen_nested", {"data": {"X": {**GEN, "shape": [[20], [5]]}}}, "error", "data.X"),
-    ("gen_three_d", {"data": {"X": {**GEN, "shape": [2, 2, 2]}}}, "error", "data.X"),
+    ("gen_five_d", {"data": {"X": {**GEN, "shape": [2, 2, 2, 2, 2]}}}, "error", "data.X"),
     ("gen_unknown", {"data": {"X": {**GEN, "random": "cauchy"}}}, "error", "data.X"),
     ("gen_code", {"data": {"X": {**GEN, "random": "__import__('os')"}}}, "error", "data.X"),
     ("gen_extra_key", {"data": {"X": {**GEN, "dtype": "object"}}}, "error", "data.X"),
@@ -226,7 +226,7 @@ FILE_CASES = [
     ("var_huge", {"variables": {"w": 10**12}}, "error", "MAX_VARIABLES"),
     ("var_huge_matrix", {"variables": {"W": [10**6, 10**6]}}, "error", "MAX_VARIABLES"),
     ("var_float", {"variables": {"w": 5.5}}, "error", "variables.w"),
-    ("var_three_d", {"variables": {"w": [5, 1, 1]}}, "error", "variables.w"),
+    ("var_five_d", {"variables": {"w": [5, 1, 1, 1, 1]}}, "error", "variables.w"),
     ("var_dunder", {"variables": {"__class__": 5}}, "error", "variables"),
     ("var_is_data", {"variables": {"X": 5}, "x0": {"X": 0.0}}, "error", "'X' is already"),
     ("var_is_function", {"variables": {"exp": 5, "b": 1}, "objective": "sum(exp(exp)) + b**2",
@@ -285,7 +285,7 @@ FILE_CASES = [
     ("payload_import", {"objective": "__import__('os').system('touch MARKER')"}, "error", "objective"),
     ("payload_attribute", {"objective": "sum(X.T @ w)"}, "error", "objective"),
     ("payload_lambda", {"objective": "(lambda: 0)()"}, "error", "objective"),
-    ("payload_subscript", {"objective": "sum(w**2) + X[0]"}, "error", "indexing"),
+    ("payload_subscript", {"objective": "sum(w**2) + X[0][b]"}, "error", "whole number"),
     ("payload_dunder_name", {"objective": "sum(w**2) + __builtins__"}, "error", "objective"),
     ("huge_exponent", {"objective": "sum(w**100000)"}, "error", "MAX_EXPONENT"),
     ("huge_folded_exponent", {"objective": "sum(w**(2**1000))"}, "error", "MAX_EXPONENT"),
@@ -298,13 +298,13 @@ FILE_CASES = [
     ("variable_cancels", {"objective": "sum(X) + b - b"}, "error", "nothing to minimize"),
     ("logsumexp_scalar", {"objective": "logsumexp(b) + b**2 + sum(w**2)"}, "ok", ""),
     ("literal_too_long", {"objective": "sum(w**2) * " + "9" * 40}, "error", "objective"),
-    ("keyword_argument", {"objective": "sum(w**2, axis=0)"}, "error", "sum()"),
+    ("keyword_argument", {"objective": "sum(w**2, keepdims=1)"}, "error", "sum()"),
     ("indexed_sum", {"objective": "sum(w, i, 0, 4)"}, "error", "sum(A)"),
     ("unknown_function", {"objective": "sum(softmax(w))"}, "error", "softmax"),
     ("function_as_name", {"objective": "sum(w**2) + sigmoid"}, "error", "sigmoid"),
     ("deep_nesting", {"objective": "sum(" + "sin(" * 150 + "w" + ")" * 150 + ")"}, "error", "MAX_DEPTH"),
     # array problems do not take scalar-only keys
-    ("bounds", {"bounds": {"b": [0, 1]}}, "error", "bounds"),
+    ("bounds_shape", {"bounds": {"b": [[0, 1], 1]}}, "error", "bounds.b"),
     ("variables_list", {"variables": ["w", "b"]}, "error", "variables"),
 ]
 
@@ -364,7 +364,7 @@ def test_data_on_the_command_line(sandbox):
 VAR_CASES = [
     (["--var", "w=-1"], "w"), (["--var", "w=0"], "w"), (["--var", "w=abc"], "whole number"),
     (["--var", "w=1e3"], "whole number"), (["--var", "w=1000000000000"], "MAX_VARIABLES"),
-    (["--var", "w=5x5x5"], "w"), (["--var", "w=5x"], "whole number"), (["--var", "=5"], "NAME=VALUE"),
+    (["--var", "w=5x5x5x5x5"], "w"), (["--var", "w=5x"], "whole number"), (["--var", "=5"], "NAME=VALUE"),
     (["--var", "__class__=5"], "__class__"), (["--var", "w=5", "--var", "w=6"], "given twice"),
     (["--var", "w=5", "--x0", "nan"], "x0"), (["--var", "w=5", "--x0", "1,2"], "x0"),
     (["--var", "w=5", "--data", "X=inner/good.npy"], "(5,) @ (20, 5)"),      # both shapes named
@@ -387,7 +387,7 @@ def test_save_x_never_overwrites_or_writes_elsewhere(sandbox):
     (sandbox / "x.npy").write_text("precious")
     (sandbox / "adir.npy").mkdir()
     cases = [("x.npy", "--force"), ("nofolder/x.npy", "does not exist"), ("adir.npy", "directory"),
-             ("x.pkl", ".npy, .json or .csv"), ("", ".npy, .json or .csv")]
+             ("x.pkl", ".npy, .json, .csv or .png"), ("", ".npy, .json, .csv or .png")]
     for target, words in cases:
         result, took = run("minimize", str(path), "-m", "l-bfgs-b", "--save-x", target)
         _assert_clean(result, "error", took, target)

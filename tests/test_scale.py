@@ -23,7 +23,7 @@ from gradcli.study.results_file import ResultsFile
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = [str(ROOT / "problems" / f"{p}.yaml") for p in ("rosenbrock", "beale", "branin", "booth")]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-TIMING = {"time"}
+TIMING = {"time", "setup_time"}
 
 
 def gradcli(*args, timeout=180, **kw):

@@ -76,7 +76,7 @@ def test_sympy_miss_falls_back_and_says_so(monkeypatch):
 
 def test_real_roots_printed_without_i():
     """f' = x**3 - 3x + 1 has three real roots that Cardano's formula writes with I: 2cos(2πk/9)."""
-    out = json.loads(run("stationary", "x**4/4 - 3*x**2/2 + x", "--json").stdout)
+    out = json.loads(run("stationary", "x**4/4 - 3*x**2/2 + x", "--json", "--timeout", "60").stdout)
     assert out["exact"] is True
     assert sorted(p["x"][0] for p in out["points"]) == pytest.approx(
         sorted(2 * math.cos(a * math.pi / 9) for a in (2, 4, 8)), abs=1e-12)

@@ -1,4 +1,5 @@
-"""Arrays named in a problem file's ``data:`` section: files (.npy, .npz:key, .csv) or seeded generators.
+"""Arrays named in a problem file's ``data:`` section: files (.npy, .npz:key, .csv, grayscale .png) or seeded
+generators.
 
 Paths in a file are relative to the file's folder and must stay inside it (resolved, symlinks
 followed): a problem file from a stranger cannot read /etc/passwd or ../secrets.npy. A path given on
@@ -25,6 +26,7 @@ MAX_TOTAL_ENTRIES = MAX_ENTRIES  # all data entries of one problem together (twe
                                  # per-array limit would be 4.8 GB)
 MAX_MEMBERS = 10_000            # members of one .npz (its directory is read whole)
 GENERATORS = ("normal", "uniform", "integers")
+MAX_DATA_NDIM = 4               # as shapes.MAX_NDIM (images: batch, rows, columns, channels)
 
 
 def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False,
@@ -55,8 +57,9 @@ def load_entry(name: str, entry, base: Path | None, *, trusted: bool = False,
             raise ProblemError(f"'{shown}' resolves to {path}, outside the problem file's folder {folder}; pass it "
                                f"on the command line instead (--data {name}=FILE)", field)
         suffix = Path(path_text).suffix.lower()     # the name as given decides (a symlink may point anywhere)
-        if suffix not in (".npy", ".npz", ".csv", ".txt"):
-            raise ProblemError(f"'{shown}': data files are .npy, .npz (file.npz:key) or .csv", field)
+        if suffix not in (".npy", ".npz", ".csv", ".txt", ".png"):
+            raise ProblemError(f"'{shown}': data files are .npy, .npz (file.npz:key), .csv or a grayscale .png",
+                               field)
         if not path.exists():
             raise ProblemError(f"'{shown}': no such file ({path})", field)
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat of what was opened decides (no race)
@@ -91,6 +94,9 @@ def _read(fh, suffix: str, key, entry: str, path_text: str, field: str, room: in
         return np.load(fh, allow_pickle=False)
     if suffix == ".npz":
         return _read_npz(fh, key, entry, path_text, field, room)
+    if suffix == ".png":
+        from gradcli.arrays.images import read_image
+        return read_image(fh, entry, field, min(MAX_ENTRIES, room))
     # utf-8-sig: a spreadsheet's UTF-8 byte-order mark is not part of the first number
     return np.loadtxt(fh, delimiter="," if suffix == ".csv" else None, dtype=float, ndmin=1, encoding="utf-8-sig")
 
@@ -163,8 +169,8 @@ def _check_header(fh, entry: str, field: str, room: int = MAX_TOTAL_ENTRIES, rew
 
 
 def _check_shape(shape, field: str, room: int = MAX_TOTAL_ENTRIES) -> None:
-    if len(shape) > 2:
-        raise ProblemError(f"array of shape {tuple(shape)}: data arrays are 0-, 1- or 2-D", field)
+    if len(shape) > MAX_DATA_NDIM:
+        raise ProblemError(f"array of shape {tuple(shape)}: data arrays have at most {MAX_DATA_NDIM} axes", field)
     entries = math.prod(shape)      # Python ints: no int64 wrap-around ((2**32)**2 is not 0)
     if entries > MAX_ENTRIES:
         raise ProblemError(f"shape {list(shape)} has {entries} entries; the limit is {MAX_ENTRIES} (MAX_ENTRIES)",
@@ -178,8 +184,8 @@ def _checked(arr, field: str, room: int = MAX_TOTAL_ENTRIES) -> np.ndarray:
     arr = np.asarray(arr)
     if arr.dtype.kind not in "biuf":
         raise ProblemError(f"array of {arr.dtype} is not numeric", field)
-    if arr.ndim > 2:
-        raise ProblemError(f"array of shape {arr.shape}: data arrays are 0-, 1- or 2-D", field)
+    if arr.ndim > MAX_DATA_NDIM:
+        raise ProblemError(f"array of shape {arr.shape}: data arrays have at most {MAX_DATA_NDIM} axes", field)
     _check_shape(arr.shape, field, room)
     if arr.size == 0:               # sum and mean of nothing would hide it; @ would fail later, less clearly
         raise ProblemError(f"array of shape {arr.shape} has no entries", field)
@@ -201,8 +207,8 @@ def generate(spec: dict, field: str, room: int = MAX_TOTAL_ENTRIES) -> np.ndarra
         raise ProblemError(f"random: must be one of {', '.join(GENERATORS)}", field)
     shape = spec.get("shape")
     shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
-    if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape) or len(shape) > 2:
-        raise ProblemError("shape: one or two positive integers", field)
+    if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape) or len(shape) > MAX_DATA_NDIM:
+        raise ProblemError(f"shape: one to {MAX_DATA_NDIM} positive integers", field)
     _check_shape(shape, field, room)
     rs = random_state(spec.get("seed", 0), field)
     p = {k: _finite_number(spec, k, d, field) for k, d in (("loc", 0.0), ("scale", 1.0), ("low", None),
@@ -243,3 +249,36 @@ def _finite_number(spec: dict, key: str, default, field: str):
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
         raise ProblemError(f"{key}: {v!r} is not a finite number", field)
     return float(v)
+
+
+MAX_DIGEST_BYTES = 8 * MAX_ENTRIES + (1 << 20)   # more than any array we load (the load refuses larger)
+
+
+def file_hash(path: str) -> str:
+    """sha256 of a data file's contents (regular files only, at most MAX_DIGEST_BYTES), for run keys."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError) as exc:
+        return f"unreadable: {type(exc).__name__}"
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        return _cached_hash(path, info.st_size, info.st_mtime_ns, info.st_ino, fh)
+
+
+_HASHES: dict[tuple, str] = {}
+
+
+def _cached_hash(path: str, size: int, mtime: int, ino: int, fh) -> str:
+    """Hashed once per process and version of the file (a study asks for every run's key)."""
+    import hashlib
+
+    key = (path, size, mtime, ino)
+    if key not in _HASHES:
+        h, left = hashlib.sha256(), MAX_DIGEST_BYTES
+        while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
+            h.update(chunk)
+            left -= len(chunk)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import special
 
 from gradcli.arrays.ir import Node, _sumto, size as _size, topo
+from gradcli.arrays.shapes import as_index, scatter
 
 _TEMPLATES = {
     "neg": "-{0}", "exp": "_np.exp({0})", "log": "_np.log({0})", "sqrt": "_np.sqrt({0})", "sin": "_np.sin({0})",
@@ -31,7 +32,7 @@ _TEMPLATES = {
     "pow": "{0} ** {1}",
 }
 _NAMESPACE = {"_np": np, "_expit": special.expit, "_erf": special.erf, "_lse": special.logsumexp,
-              "_sumto": _sumto}
+              "_sumto": _sumto, "_scatter": scatter}
 
 
 class Writer:
@@ -86,6 +87,14 @@ class Writer:
             return f"{self.name(node.args[0])}.sum() * {1.0 / max(1, _size(node.args[0].shape))!r}"
         if op == "sumto":
             return f"_sumto({self.name(node.args[0])}, {tuple(node.attr)!r})"
+        if op == "index":
+            return f"{self.name(node.args[0])}[{self.slot(as_index(node.attr))}]"
+        if op == "unindex":
+            return f"_scatter({self.name(node.args[0])}, {self.slot(as_index(node.attr[0]))}, {tuple(node.attr[1])!r})"
+        if op == "sumax":
+            return f"{self.name(node.args[0])}.sum(axis={int(node.attr)})"
+        if op == "reshape":
+            return f"_np.reshape({self.name(node.args[0])}, {tuple(node.attr)!r})"
         return _TEMPLATES[op].format(*(self.name(a) for a in node.args))
 
     def assign(self, node: Node, lines: list[str]) -> None:
@@ -121,7 +130,7 @@ def build(f: Node, grads: list[Node | None], variables: list[Node], n: int):
             value = "0.0"
         else:
             value = w.name(gr)
-            if len(var.shape) == 2:
+            if len(var.shape) >= 2:
                 value = f"_np.ravel({value})"
         lines.append(f"    {target} = {value}")
     lines.append("    return _g")
@@ -144,7 +153,7 @@ def build(f: Node, grads: list[Node | None], variables: list[Node], n: int):
         _, start, stop = var.attr
         target = f"_g[{start}]" if var.shape == () else f"_g[{start}:{stop}]"
         value = "0.0" if gr is None else w2.name(gr)
-        if gr is not None and len(var.shape) == 2:
+        if gr is not None and len(var.shape) >= 2:
             value = f"_np.ravel({value})"
         only.append(f"    {target} = {value}")
     only.append("    return _g")
@@ -155,3 +164,29 @@ def build(f: Node, grads: list[Node | None], variables: list[Node], n: int):
     consts = w.consts
     return (functools.partial(scope["forward"], _c=consts), functools.partial(scope["backward"], _c=consts),
             functools.partial(scope["fused"], _c=consts), functools.partial(scope["gradient"], _c=consts), source)
+
+
+def build_outputs(blocks, n_out: int, label: str = "program"):
+    """One flat function ``z -> out`` (out of length ``n_out``): ``blocks`` are (node or None, start, stop), each
+    node's entries written, raveled, to out[start:stop] (zeros for None). Used for Hessian-vector products
+    and constraint functions, whose inputs (x, and p or y) are var nodes laid out in ``z``."""
+    w = Writer()
+    roots = [b[0] for b in blocks if b[0] is not None]
+    lines = ["def program(_x, _c):"]
+    for v in topo(roots):
+        if not v.const:
+            w.assign(v, lines)
+    lines.append(f"    _g = _np.zeros({n_out})")
+    for node, start, stop in blocks:
+        if node is None:
+            continue
+        value = w.name(node)
+        if node.shape == () and stop - start == 1:
+            lines.append(f"    _g[{start}] = {value}")
+        else:
+            lines.append(f"    _g[{start}:{stop}] = _np.ravel({value})")
+    lines.append("    return _g")
+    source = "\n".join(lines) + "\n"
+    scope = dict(_NAMESPACE)
+    exec(compile(source, f"<gradcli array {label}>", "exec"), scope)   # our templates only; see module doc
+    return functools.partial(scope["program"], _c=w.consts)

@@ -105,6 +105,15 @@ def vjp(g: Graph, node: Node, bar: Node):
         return [(a, m("bcast", (bar,), a.shape))]
     if op == "matmul":
         return _matmul(g, a, node.args[1], bar)
+    if op == "index":                         # a[ix]: the adjoint lands where the entries came from
+        return [(a, m("unindex", (bar,), (node.attr, a.shape)))]
+    if op == "unindex":
+        return [(a, m("index", (bar,), node.attr[0]))]
+    if op == "sumax":                         # sum over one axis: broadcast back along it
+        kept = a.shape[:node.attr] + (1,) + a.shape[node.attr + 1:]
+        return [(a, m("bcast", (m("reshape", (bar,), kept),), a.shape))]
+    if op == "reshape":
+        return [(a, m("reshape", (bar,), a.shape))]
     raise ShapeError(f"no derivative rule for {op}")
 
 

@@ -14,8 +14,10 @@ combination Σ cᵢ·tᵢ with constant coefficients; equal terms merge their co
 derivative is the familiar ``sigmoid(z) - y``. Data is constant: anything computed from data alone
 is evaluated once, when the graph is built.
 
-Where it stops: shapes are at most 2-D; @ is a vector/matrix product (no batched 3-D matmul);
-no indexing, slicing, concatenation or control flow; coefficients of ``lin`` must be constant.
+Arrays have up to 4 axes (shapes.py); subscripts ``u[1:, :]`` are ``index`` nodes (their reverse is
+``unindex``, a scatter into zeros), ``sum(A, axis=k)`` is ``sumax``. Where it stops: @ is a
+vector/matrix product (no batched 3-D matmul); no concatenation or control flow; coefficients of
+``lin`` must be constant.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import math
 import numpy as np
 from scipy import special
 
-from gradcli.errors import GradcliError
 from gradcli.arrays.data import MAX_ENTRIES
+from gradcli.arrays.shapes import (ShapeError, _sumto, as_index, broadcast, fmt, index_shape,  # noqa: F401
+                                   matmul_shape, size, unindex)
 
 # multiply-adds of the @ and outer products one evaluation of f and ∇f computes, and of any one product of
 # constants folded while the graph is built: ~1 s of BLAS (a 4000x4000 generator and X@X@X@X took 12 s to fold)
@@ -47,14 +50,6 @@ _FOLD = {
 }
 
 
-class ShapeError(GradcliError):
-    """Two shapes that do not fit; ``where`` is the AST node the parser points its caret at."""
-
-    def __init__(self, message: str, where=None):
-        self.where = where
-        super().__init__(message)
-
-
 class Node:
     __slots__ = ("op", "args", "shape", "attr", "value", "key", "pinned")
 
@@ -69,17 +64,6 @@ class Node:
 
     def __repr__(self):
         return f"Node({self.op}, {self.shape})"
-
-
-def fmt(shape) -> str:
-    return "scalar" if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
-
-
-def broadcast(a, b) -> tuple:
-    try:
-        return tuple(np.broadcast_shapes(a, b))
-    except ValueError:
-        raise ShapeError(f"shapes {fmt(a)} and {fmt(b)} do not broadcast together") from None
 
 
 class Graph:
@@ -145,6 +129,14 @@ class Graph:
                 v = _sumto(np.asarray(vals[0]), attr)
             elif op == "add":
                 v = vals[0] + vals[1]
+            elif op == "index":
+                v = np.asarray(vals[0])[as_index(attr)]
+            elif op == "unindex":
+                v = unindex(vals[0], *attr)
+            elif op == "sumax":
+                v = np.sum(vals[0], axis=attr)
+            elif op == "reshape":
+                v = np.reshape(vals[0], attr)
             else:
                 v = _FOLD[op](*vals)
         return self.const(np.asarray(v, dtype=float).reshape(shape))
@@ -173,8 +165,14 @@ class Graph:
             for c, t in zip(attr, args):
                 s = broadcast(s, broadcast(np.shape(c), t.shape))
             return s
-        if op in ("bcast", "sumto"):
+        if op in ("bcast", "sumto", "reshape"):
             return tuple(attr)
+        if op == "index":
+            return index_shape(attr, args[0].shape)
+        if op == "unindex":
+            return tuple(attr[1])
+        if op == "sumax":
+            return args[0].shape[:attr] + args[0].shape[attr + 1:]
         if op == "outer":
             return (args[0].shape[0], args[1].shape[0])
         if op == "matmul":
@@ -238,6 +236,10 @@ class Graph:
             return a
         if op == "T" and a.op == "T":
             return a.args[0]
+        if op == "index" and shape == a.shape and all(k == ("s", 0, d, 1) for k, d in zip(attr, a.shape)):
+            return a
+        if op == "reshape" and a.shape == tuple(attr):
+            return a
         return None
 
     def lin(self, pairs, shape=None) -> Node:
@@ -338,23 +340,6 @@ def _one_plus_exp(node: Node):
     return None
 
 
-def matmul_shape(a, b) -> tuple:
-    if len(a) == 0 or len(b) == 0 or len(a) > 2 or len(b) > 2:
-        raise ShapeError(f"@ multiplies vectors and matrices (1-D or 2-D); got {fmt(a)} @ {fmt(b)}")
-    if a[-1] != b[0]:
-        raise ShapeError(f"{fmt(a)} @ {fmt(b)}: inner dimensions {a[-1]} and {b[0]} differ")
-    return a[:-1] + b[1:]
-
-
-def _sumto(v: np.ndarray, shape) -> np.ndarray:
-    """Sum ``v`` down to ``shape`` (the reverse of broadcasting)."""
-    shape = tuple(shape)
-    lead = v.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and v.shape[i + lead] != 1)
-    out = v.sum(axis=axes) if axes else v
-    return np.reshape(out, shape)
-
-
 def topo(roots) -> list[Node]:
     """Nodes reachable from ``roots``, each after its arguments (iterative: no recursion limit)."""
     seen: set[int] = set()
@@ -373,10 +358,6 @@ def topo(roots) -> list[Node]:
             if id(a) not in seen:
                 stack.append((a, False))
     return order
-
-
-def size(shape) -> int:
-    return int(math.prod(shape))
 
 
 def product_cost_of(op: str, args, shape) -> int:

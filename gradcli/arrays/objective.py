@@ -5,9 +5,9 @@ f and ∇f share the forward pass: ``fun(x)`` keeps the forward values with a co
 at the same point runs only the backward pass (scipy's L-BFGS-B and our gd ask for both at each point).
 Counts stay the solver's calls: nfev counts ``fun`` calls, njev ``grad`` calls, whatever was cached.
 
-Second derivatives are not derived symbolically: ``hessp`` is a central difference of the exact
-gradient, (∇f(x + hp) − ∇f(x − hp)) / 2h, and ``hess`` assembles n of them (dense; refused above
-DENSE_HESS_MAX_N). ``hessian_method`` says so, and reports print it.
+Second derivatives are exact: ``hessp`` is forward mode over the reverse-mode gradient graph
+(jvp.py), compiled on first use into one flat function of (x, p), so first-order runs never pay for
+it; ``hess`` assembles n products (dense; refused above DENSE_HESS_MAX_N).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from gradcli.arrays.evaluate import build
 DENSE_HESS_MAX_N = 2000
 
 
-HESSIAN_METHOD = "central differences of the exact gradient"
-CAPABILITIES = Capabilities(exact_hessian=False, hessian_method=HESSIAN_METHOD, prefers_hessp=True,
+HESSIAN_METHOD = "exact (forward-over-reverse)"
+CAPABILITIES = Capabilities(exact_hessian=True, hessian_method=HESSIAN_METHOD, prefers_hessp=True,
                             fused_value_and_grad=True, training=True, symbolic=False)
 
 
@@ -39,7 +39,8 @@ class ArrayObjective(Observable):
         self.variables = problem.variables
         self.n = len(problem.variables)
         self.counts = Counts()
-        self.constraints: list = []
+        self.constraints: list = []           # one scalar constraint per entry (arrays/constraints.py)
+        self.constraint_blocks: list = []     # the relations they come from, for the verdict
         grads = problem.grad_nodes
         (self._forward, self._backward, self._fused, self._gradient_only,
          self.source) = build(problem.f_node, grads, problem.var_nodes, self.n)
@@ -48,14 +49,12 @@ class ArrayObjective(Observable):
         self._xcopy: np.ndarray | None = None
         self._saved = None
         self._quiet = False         # inside quiet(): NumPy's floating-point warnings are already off
+        self._hvp = None            # compiled on the first Hessian-vector product
 
     backend = "numpy (array graph, reverse mode)"
 
     def backend_summary(self) -> str:
         return f"evaluation: {self.backend}; second derivatives: {HESSIAN_METHOD}"
-
-    def prepare(self, grad: bool = True, hess: bool = False) -> None:
-        """Everything is compiled in the constructor; nothing left to do before a timed run."""
 
     @contextmanager
     def quiet(self):
@@ -127,18 +126,28 @@ class ArrayObjective(Observable):
         self._x, self._xcopy, self._f, self._saved = None, x, f, saved
         return f, g
 
-    # ---- second order, by differences of the exact gradient --------------------------------------
+    # ---- second order: forward-over-reverse ----------------------------------------------------------
+    def _hvp_program(self):
+        if self._hvp is None:
+            from gradcli.arrays.evaluate import build_outputs
+            from gradcli.arrays.jvp import hvp_nodes
+            p = self.problem
+            nodes, _ = hvp_nodes(p.graph, p.grad_nodes, p.var_nodes, self.n)
+            self._hvp = build_outputs([(h, v.attr[1], v.attr[2]) for h, v in zip(nodes, p.var_nodes)], self.n,
+                                      "Hessian-vector product")
+        return self._hvp
+
+    def prepare(self, grad: bool = True, hess: bool = False) -> None:
+        """Compile the Hessian-vector product before a timed run of a method that uses it."""
+        if hess:
+            self._hvp_program()
+
     def hessp_uncounted(self, x, p) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        p = np.asarray(p, dtype=float)
-        norm = float(np.linalg.norm(p))
-        if norm == 0.0:
-            return np.zeros_like(x)
-        # eps^(1/3) balances truncation and rounding for a central difference (Nocedal & Wright §8.1)
-        h = np.finfo(float).eps ** (1 / 3) * max(1.0, float(np.linalg.norm(x))) / norm
-        up = self.grad_uncounted(x + h * p)
-        down = self.grad_uncounted(x - h * p)
-        return (up - down) / (2 * h)
+        if not self._quiet:
+            with self.quiet():
+                return self.hessp_uncounted(x, p)
+        z = np.concatenate([np.asarray(x, dtype=float).ravel(), np.asarray(p, dtype=float).ravel()])
+        return self._hvp_program()(z)
 
     def hessp(self, x, p) -> np.ndarray:
         self.counts.nhev += 1
@@ -150,7 +159,7 @@ class ArrayObjective(Observable):
                                f"(limit {DENSE_HESS_MAX_N}); use a method that takes Hessian-vector products")
         eye = np.eye(self.n)
         H = np.array([self.hessp_uncounted(x, eye[i]) for i in range(self.n)])
-        return (H + H.T) / 2
+        return (H + H.T) / 2       # exact up to rounding; symmetrised so eigvalsh reads one triangle as the other
 
     def hess(self, x) -> np.ndarray:
         self.counts.nhev += 1

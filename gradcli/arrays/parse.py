@@ -2,8 +2,9 @@
 limits, caret errors), a whitelist of node types, and IR built from the checked tree by hand.
 
 Language: numbers, names (variables, data, defines, parameters, pi, E), + - * / ** (^) @, unary -,
-parentheses, and calls of the functions in ``FUNCTIONS``. ``sum(A)`` and ``mean(A)`` with one argument
-reduce over every entry; the scalar language's ``sum(expr, i, lo, hi)`` has four and is refused here
+parentheses, subscripts with literal whole numbers (``w[0]``, ``u[1:, :-1]``, ``v[:, ::2]``), and calls of
+the functions in ``FUNCTIONS``. ``sum(A)`` and ``mean(A)`` with one argument reduce over every entry,
+``sum(A, axis=0)`` over one axis; constraints (``relation``) are ``lhs <= rhs``, ``>=`` or ``==``; the scalar language's ``sum(expr, i, lo, hi)`` has four and is refused here
 with a pointer. Shapes are checked as the tree is built: a mismatch names both shapes and points at
 the operator.
 """
@@ -16,6 +17,7 @@ import math
 from gradcli.errors import ExpressionError
 from gradcli.expr.syntax import MAX_DEPTH, MAX_EXPONENT, parse_tree
 from gradcli.arrays.ir import Graph, Node, ShapeError
+from gradcli.arrays.shapes import axis_of, fmt, normalize_index
 
 # name: (IR op, arity)
 FUNCTIONS = {
@@ -27,6 +29,7 @@ FUNCTIONS = {
 CONSTANTS = {"pi": math.pi, "E": math.e}
 # errors point to the README's array section instead of listing the language in every message
 ALLOWED = "see the README section \"Data-driven objectives\" for what an array expression may contain"
+_RELATIONS = {ast.LtE: "<=", ast.GtE: ">=", ast.Eq: "=="}
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 
 
@@ -44,6 +47,31 @@ class ArrayBuilder:
             return self._node(tree.body, 0)
         except RecursionError:
             raise ExpressionError(text, None, f"the {what} is too deeply nested (MAX_DEPTH {MAX_DEPTH})") from None
+
+    def relation(self, text: str) -> tuple[str, Node]:
+        """'lhs OP rhs' (OP one of <= >= ==) as SciPy wants it: ('ineq', g) meaning g >= 0 entry by entry, or
+        ('eq', h) meaning h == 0; lhs and rhs broadcast together (A@w >= b with b a vector or a number)."""
+        tree, where = parse_tree(text, "constraint")
+        self.text, self.where = text, where
+        body = tree.body
+        if not isinstance(body, ast.Compare) or len(body.ops) != 1 or type(body.ops[0]) not in _RELATIONS:
+            self.fail(body, "a constraint needs exactly one of <=, >=, == between two expressions, e.g. "
+                            "sum(w) == 1 or A@w >= b")
+        try:
+            lhs = self._node(body.left, 0)
+            rhs = self._node(body.comparators[0], 0)
+        except RecursionError:
+            raise ExpressionError(text, None, f"the constraint is too deeply nested (MAX_DEPTH {MAX_DEPTH})") from None
+        op = _RELATIONS[type(body.ops[0])]
+        if op == "<=":
+            lhs, rhs = rhs, lhs
+        try:
+            g = self.graph.make("add", (lhs, self.graph.make("neg", (rhs,))))
+        except ShapeError:
+            self.fail(body.comparators[0], f"the two sides have shapes {fmt(lhs.shape)} and {fmt(rhs.shape)}, which "
+                                           "do not broadcast: a constraint is one number, or compares arrays entry "
+                                           "by entry (A@w >= b with b of A@w's shape, or a number)")
+        return ("eq" if op == "==" else "ineq"), g
 
     def fail(self, node, message: str):
         off = getattr(node, "col_offset", None)
@@ -85,7 +113,7 @@ class ArrayBuilder:
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         if isinstance(node, ast.Subscript):
-            self.fail(node, "indexing is not part of array expressions; use whole-array operations")
+            return self._subscript(node, depth)
         from gradcli.expr.syntax import _describe
         self.fail(node, f"{_describe(node)} is not allowed; {ALLOWED}")
 
@@ -121,15 +149,64 @@ class ArrayBuilder:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
             hint = f" (did you mean {near[0]}?)" if near else ""
             self.fail(node, f"unknown function '{name}'{hint}; allowed: " + " ".join(FUNCTIONS))
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            self.fail(node, f"{name}() takes plain arguments only, no keywords or *args")
+        if any(isinstance(a, ast.Starred) for a in node.args) or \
+                any(k.arg != "axis" or name not in ("sum", "mean") for k in node.keywords):
+            self.fail(node, f"{name}() takes plain arguments only (sum and mean also take axis=K)")
         if name == "sum" and len(node.args) == 4:
             self.fail(node, "sum(expr, i, lo, hi) is the scalar language's indexed sum; in an array problem "
-                            "sum(A) adds up every entry of A")
+                            "sum(A) adds up every entry of A, sum(A, axis=0) sums over the first axis")
+        if name in ("sum", "mean") and (node.keywords or len(node.args) == 2):
+            if len(node.args) + len(node.keywords) != 2:
+                self.fail(node, f"{name}(A, axis=K) takes one array and one axis")
+            where = node.keywords[0].value if node.keywords else node.args[1]
+            return self._reduce_axis(node, name, self._node(node.args[0], depth + 1), self._int(where))
         if len(node.args) != 1:
             self.fail(node, f"{name}() takes 1 argument, got {len(node.args)}")
         arg = self._node(node.args[0], depth + 1)
         op = FUNCTIONS[name]
+        if op == "T" and len(arg.shape) > 2:
+            self.fail(node, f"transpose() is for matrices; this argument has shape {fmt(arg.shape)}")
         if op == "T" and len(arg.shape) != 2:
             return arg          # a vector or scalar is its own transpose
         return self._make(node, op, (arg,))
+
+    # ---- subscripts and axis reductions ---------------------------------------------------------
+    def _int(self, node) -> int:
+        """A whole number written literally (3, -1): indices and axes are never computed."""
+        sign = 1
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            sign = -1 if isinstance(node.op, ast.USub) else 1
+            node = node.operand
+        if not isinstance(node, ast.Constant) or isinstance(node.value, bool) or not isinstance(node.value, int):
+            self.fail(node, "an index, slice bound or axis is a whole number written out, e.g. u[1:, :] or "
+                            "sum(A, axis=0)")
+        if abs(node.value) > 10**12:
+            self.fail(node, "index too large")
+        return sign * node.value
+
+    def _subscript(self, node: ast.Subscript, depth: int) -> Node:
+        base = self._node(node.value, depth + 1)
+        if base.shape == ():
+            self.fail(node, "a scalar cannot be indexed")
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        items = []
+        for p in parts:
+            if isinstance(p, ast.Slice):
+                items.append(tuple(None if e is None else self._int(e) for e in (p.lower, p.upper, p.step)))
+            else:
+                items.append(self._int(p))
+        try:
+            key = normalize_index(items, base.shape)
+        except ShapeError as exc:
+            self.fail(node, f"{exc} (the array has shape {fmt(base.shape)})")
+        return self._make(node, "index", (base,), key)
+
+    def _reduce_axis(self, node, name: str, arg: Node, axis: int) -> Node:
+        try:
+            k = axis_of(axis, arg.shape)
+        except ShapeError as exc:
+            self.fail(node, str(exc))
+        out = self._make(node, "sumax", (arg,), k)
+        if name == "mean":
+            out = self.graph.lin([(1.0 / arg.shape[k], out)])
+        return out

@@ -5,6 +5,7 @@ before anything runs: names, shapes, data, x0.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from gradcli.errors import ExpressionError, ProblemError
 from gradcli.problem.core import Problem
 from gradcli.arrays.grad import gradient
 from gradcli.arrays.ir import Graph, Node, ShapeError, check_product_cost, fmt, topo
+from gradcli.arrays.shapes import MAX_NDIM
 
 MAX_VARIABLES = 10_000_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -34,8 +36,11 @@ class ArrayProblem(Problem):
     symbolic = False
 
     def compile(self):
+        from gradcli.arrays.constraints import compile_constraints
         from gradcli.arrays.objective import ArrayObjective
-        return ArrayObjective(self)
+        objective = ArrayObjective(self)
+        objective.constraint_blocks, objective.constraints = compile_constraints(self)
+        return objective
 
     def annotate(self, result, spec) -> None:
         annotate_result(result, self, spec)
@@ -56,7 +61,7 @@ class ArrayProblem(Problem):
 
 
 def is_array_doc(doc: dict) -> bool:
-    return "data" in doc or "define" in doc or isinstance(doc.get("variables"), dict)
+    return isinstance(doc.get("data"), dict) or "define" in doc or isinstance(doc.get("variables"), dict)
 
 
 def parse_blocks(variables) -> list[tuple[str, tuple]]:
@@ -68,9 +73,10 @@ def parse_blocks(variables) -> list[tuple[str, tuple]]:
         if not isinstance(name, str) or not _NAME.match(name):
             raise ProblemError(f"'{name}' is not a variable name", "variables")
         dims = [size] if isinstance(size, int) and not isinstance(size, bool) else size
-        if not isinstance(dims, list) or not 1 <= len(dims) <= 2 or \
+        if not isinstance(dims, list) or not 1 <= len(dims) <= MAX_NDIM or \
                 any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in dims):
-            raise ProblemError(f"{name}: a size is a positive integer (784) or a shape [rows, cols]", f"variables.{name}")
+            raise ProblemError(f"{name}: a size is a positive integer (784) or a shape of up to {MAX_NDIM} axes "
+                               "[rows, cols]", f"variables.{name}")
         shape = () if dims == [1] else tuple(dims)
         total += int(math.prod(shape))
         if total > MAX_VARIABLES:
@@ -87,7 +93,7 @@ def flat_names(blocks) -> tuple[str, ...]:
         elif len(shape) == 1:
             names.extend(f"{name}[{i}]" for i in range(shape[0]))
         else:
-            names.extend(f"{name}[{i},{j}]" for i in range(shape[0]) for j in range(shape[1]))
+            names.extend(f"{name}[{','.join(map(str, ix))}]" for ix in itertools.product(*map(range, shape)))
     return tuple(names)
 
 
@@ -140,6 +146,7 @@ def _finite(arr, where):
 
 def build_array_problem(objective: str, variables, *, data: dict | None = None, define: dict | None = None,
                         params: dict | None = None, x0=None, starts=None, base: Path | None = None,
+                        bounds: dict | None = None, constraints: list[str] | None = None,
                         data_overrides: dict | None = None, name: str = "expression", **meta) -> ArrayProblem:
     """Load the data, build and check the graph (shapes, names), and the starts."""
     from gradcli.arrays.data import MAX_TOTAL_ENTRIES, load_entry
@@ -199,6 +206,9 @@ def build_array_problem(objective: str, variables, *, data: dict | None = None, 
                            params={k: float(v) for k, v in (params or {}).items()}, blocks=blocks, data=arrays,
                            defines=dict(define or {}), graph=graph, f_node=f, var_nodes=var_nodes, grad_nodes=grads,
                            **meta)
+    from gradcli.arrays.constraints import build_constraints, flat_bounds
+    problem.bounds = flat_bounds(bounds, blocks)
+    problem.constraints = build_constraints(problem, list(constraints or []), builder)
     labelled = ([("x0", x0)] if x0 is not None else []) + [(f"starts[{i}]", s) for i, s in enumerate(starts or [])]
     problem.starts = [start_vector(s, blocks, label) for label, s in labelled]
     return problem

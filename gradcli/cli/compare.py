@@ -19,10 +19,10 @@ from gradcli.cli import options as opt
               "and the run's key, so results do not depend on --jobs.")
 @click.option("--jobs", "-j", type=opt.WORKERS, default=1, show_default=True,
               help="Run in this many worker processes.")
-@click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", default=None,
+@click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", default=None, callback=opt.scheduler_address,
               help="Run on Dask: a LocalCluster of N worker processes, or a running scheduler (workers need "
                    "gradcli installed). Needs pip install 'gradcli[distributed]'.")
-@click.option("--results", "results_file", metavar="FILE.jsonl", default=None,
+@click.option("--results", "results_file", metavar="FILE.jsonl", default=None, callback=opt.given,
               help="Append each finished run to FILE as one JSON line, on disk at once; running the same command "
                    "again skips the runs already there and finishes the rest.")
 @click.option("--starts", type=click.IntRange(0, opt.limits.MAX_STARTS), default=0, show_default=True,
@@ -32,16 +32,17 @@ from gradcli.cli import options as opt
               help="Seconds per run; an overrunning run is recorded as 'time limit reached' and the rest go on.")
 @click.option("--cost", type=click.Choice(["evals", "nfev", "njev", "time"]), default="evals", show_default=True,
               help="Cost in the performance profile (evals = f evaluations + gradient evaluations).")
-@click.option("--json", "json_file", metavar="FILE", help="Write every run's record as JSON.")
-@click.option("--csv", "csv_file", metavar="FILE", help="Write every run's record as CSV.")
-@click.option("--plot", "plots", metavar="[KIND:]FILE.png", multiple=True,
-              help="Write a PNG (needs matplotlib); KIND is profile (the default), data (data profile) or ecdf "
+@click.option("--json", "json_file", metavar="FILE", callback=opt.given, help="Write every run's record as JSON.")
+@click.option("--csv", "csv_file", metavar="FILE", callback=opt.given, help="Write every run's record as CSV.")
+@click.option("--plot", "plots", metavar="[KIND:]FILE", multiple=True, callback=opt.given,
+              help="Write a figure, PNG, PDF or SVG by FILE's suffix (needs matplotlib); KIND is profile (the default), data (data profile) or ecdf "
                    "(runtime ECDF). Repeatable: --plot p.png --plot data:d.png --plot ecdf:e.png")
 @click.option("--history", is_flag=True, help="Record each run's convergence history and print data profiles and "
               "runtime ECDFs (implied by --plot data:/ecdf: and --plot-convergence).")
 @click.option("--tau", type=opt.Finite(min=0, max=1, min_open=True, max_open=True), default=1e-3,
               show_default=True, help="Data profile tolerance: solved when f(x0) − f ≥ (1 − τ)(f(x0) − f_L).")
-@click.option("--plot-convergence", "conv_dir", metavar="DIR", help="Write best-f-versus-evaluations PNGs per problem.")
+@click.option("--plot-convergence", "conv_dir", metavar="DIR", callback=opt.given,
+              help="Write best-f-versus-evaluations PNGs per problem.")
 @click.option("--force", is_flag=True, help="Overwrite output files that exist.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the per-method summary.")
 @click.pass_context
@@ -85,7 +86,7 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
                           solve_tol=tol, history=history or bool(results_file))
     if plot_files or conv_dir:
         from gradcli.report.plots import check_ready
-        check_ready(conv_dir, {(t.problem, t.start) for t in tasks}, force)
+        check_ready(conv_dir, {(t.problem, t.start) for t in tasks}, force, files=[f for _, f in plot_files])
     out, err = consoles()
     store = None
     if results_file:
@@ -118,36 +119,49 @@ def command(ctx, paths, methods, tol, method_tol, maxiter, seed, jobs, scheduler
             store.close()
     if not history:                    # recorded for the results file only: reports are as without --results
         records = [{k: v for k, v in r.items() if k not in ("history", "f0")} for r in records]
+    from gradcli.report.narrow import fitted
     if not quiet:
         out.print(runs_table(records, out.width))
     for line in skipped_lines(skipped):     # even with --quiet: the summary and profiles count these
         out.print(line, style="dim", soft_wrap=True)
-    out.print(summary_table(summarize(records, skipped)))
+    out.print(fitted(out, summary_table(summarize(records, skipped))))
     profile = performance_profile(records, cost, skipped=skipped)
-    out.print(profile_table(profile))
+    out.print(fitted(out, profile_table(profile)))
     dprof = ecdf = None
     if history:
         from gradcli.study.profiles import data_profile, runtime_ecdf
         from gradcli.report.study import data_profile_table, ecdf_table
         dprof, ecdf = data_profile(records, tau, skipped=skipped), runtime_ecdf(records, skipped=skipped)
-        out.print(data_profile_table(dprof))
-        out.print(ecdf_table(ecdf))
+        out.print(fitted(out, data_profile_table(dprof)))
+        out.print(fitted(out, ecdf_table(ecdf)))
     if json_file:
         write_atomic(json_file, records_json(records), force)
     if csv_file:
         write_atomic(csv_file, records_csv(records), force)
-    for kind, f in plot_files:
-        from gradcli.report import plots as png
-        {"profile": lambda: png.profile_png(profile, f, force), "data": lambda: png.data_profile_png(dprof, f, force),
-         "ecdf": lambda: png.ecdf_png(ecdf, f, force)}[kind]()
-    if conv_dir:
-        from gradcli.report.plots import convergence_pngs
-        convergence_pngs(records, conv_dir, force)
+    if plot_files or conv_dir:
+        _figures(plot_files, conv_dir, records, profile, dprof, ecdf, force)
     if interrupted:
         more = f"; run the same command again to finish the other {len(tasks) - len(records)}" if results_file else ""
         err.print(f"interrupted: {len(records)} of {len(tasks)} runs finished and are reported above{more}",
                   soft_wrap=True)
         ctx.exit(130)
+
+
+def _figures(plot_files, conv_dir, records, profile, dprof, ecdf, force) -> None:
+    """Every figure of the study with one Palette: a method has one colour and marker in all of them."""
+    from gradcli.report import plots as fig
+    from gradcli.report.style import Palette
+
+    palette = Palette(profile.methods)
+    for kind, f in plot_files:
+        if kind == "profile":
+            fig.profile_png(profile, f, force, palette)
+        elif kind == "data":
+            fig.data_profile_png(dprof, f, force, palette, end=fig.largest_budget(records, 1))
+        else:
+            fig.ecdf_png(ecdf, f, force, palette, end=fig.largest_budget(records, 0))
+    if conv_dir:
+        fig.convergence_pngs(records, conv_dir, force, palette)
 
 
 PLOT_KINDS = ("profile", "data", "ecdf")

@@ -10,8 +10,8 @@ LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 
 
 @click.command("fit")
-@click.argument("model", metavar="MODEL")
-@click.option("--data", "data", required=True, metavar="FILE",
+@click.argument("model", metavar="MODEL|FILE.yaml")
+@click.option("--data", "data", default=None, metavar="FILE",
               help="The data: .csv, whitespace .dat/.txt with a header line, .npy (named fields) or .npz (one array "
                    "per column). Model symbols that name columns are predictors; the others are parameters.")
 @click.option("--y", "y", default=None, metavar="COLUMN|EXPR",
@@ -49,6 +49,9 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
             max_nfev, plot, force, as_json, quiet):
     """Fit MODEL to the columns of FILE by least squares, with the exact Jacobian.
 
+    MODEL may be a problem file instead: a fit file (model: + data:, with y:, p0:, bounds:) or a least-squares
+    file (residuals:, fitted on its residuals with the exact Jacobian; see docs/problem-format.md).
+
     Reports each parameter with its standard error and 95% confidence interval (Student t on n − p degrees of
     freedom), the correlations (|r| > 0.95 flagged), RSS, residual SD, R², AIC/BIC, evaluations counted by us,
     and a verdict checked by our own evaluation: minimum of the RSS (Jᵀr ≈ 0, Hessian positive definite),
@@ -64,6 +67,7 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
       gradcli fit "a*exp(-k*t)" --data decay.csv --y counts --sigma err --absolute-sigma --p0 a=100,k=0.1
       gradcli fit "b1*(1 - exp(-b2*x))" --data misra1a.csv --p0 b1=500,b2=1e-4 -m all
       gradcli fit "a*x1 + b*x2**c" --data d.npz --p0 a=1,b=1,c=1 --bounds c=0: --loss soft_l1 --json
+      gradcli fit problems/bard.yaml -m all
     """
     from gradcli.fit import methods
     from gradcli.fit.data import read_table
@@ -75,10 +79,33 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
     if plot is not None:
         from gradcli.report.fit_plot import check_plot
         check_plot(plot, force)          # before any work: a lost picture is worse than an early error
-    table = read_table(data)
-    fm = build_model(model, table, y_text=y, sigma=sigma)
-    start, start_note = start_point(fm, None if p0 is None else opt.point(p0, "--p0"))
-    lower, upper = box(fm, opt.bounds(bounds), start)
+    from gradcli.problem.file import is_problem_file
+
+    given_bounds = opt.bounds(bounds)
+    start_given = None if p0 is None else opt.point(p0, "--p0")
+    if is_problem_file(model):
+        from gradcli.fit.problem_file import load_for_fit
+        if data is not None or y is not None:
+            from gradcli.errors import GradcliError
+            raise GradcliError("--data/--y: the problem file names its data and response (data:, y:)")
+        fp = load_for_fit(model, sigma)
+        fm = fp.model
+        start_given = start_given if start_given is not None else fp.p0
+        if start_given is None and not fm.linear:
+            from gradcli.errors import GradcliError
+            raise GradcliError(f"{model}: p0: missing: a nonlinear model needs a start, e.g. p0: "
+                               f"{{{', '.join(f'{n}: 1' for n in fm.params)}}} in the file, or --p0")
+        given_bounds = {**fp.bounds, **given_bounds}
+        if plot is not None and not fm.predictors:
+            from gradcli.errors import GradcliError
+            raise GradcliError("--plot draws data and a fitted curve; a residuals: file has neither")
+    else:
+        if data is None:
+            from gradcli.errors import GradcliError
+            raise GradcliError("--data FILE is required with a MODEL expression (or give a problem file FILE.yaml)")
+        fm = build_model(model, read_table(data), y_text=y, sigma=sigma)
+    start, start_note = start_point(fm, start_given)
+    lower, upper = box(fm, given_bounds, start)
     if absolute_sigma and sigma is None:
         from gradcli.errors import GradcliError
         raise GradcliError("--absolute-sigma needs --sigma (the uncertainties it declares absolute)")

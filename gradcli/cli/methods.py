@@ -42,4 +42,6 @@ def command(as_json):
     for r in rows:
         table.add_row(r["name"], r["family"], ", ".join(r["needs"]) or "f only", ", ".join(r["honours"]) or "-",
                       ", ".join(r["aliases"]) or "-", Text(" ".join(filter(None, [" ".join(r["options"]), r["note"]]))))
-    consoles()[0].print(table)
+    from gradcli.report.narrow import fitted
+    out = consoles()[0]
+    out.print(fitted(out, table))

@@ -25,7 +25,16 @@ from gradcli.cli import options as opt
               help="Iteration limit per method (default: SciPy's own; 10000 for the gd family).")
 @click.option("--seed", type=opt.SEED, default=None, help="Seed for randomized methods (global methods).")
 @opt.gd_options
-@click.option("--trace", is_flag=True, help="Print a per-iteration table (iteration, f, ‖∇f‖∞, step, evaluations).")
+@click.option("--trace", is_flag=True, help="Print a per-iteration table (iteration, f, ‖∇f‖∞, step, evaluations; "
+              "x for up to 4 variables); with --json, trace rows with x.")
+@click.option("--trace-every", "trace_every", type=opt.ITERATIONS, default=None, metavar="K",
+              help="Keep every K-th trace row (the first and last always) in --trace output.")
+@click.option("--plot", "plot", metavar="FILE", help="Draw how each method got there to FILE (.png, .pdf or .svg): "
+              "paths over f's contours for 2 variables, f − f_best and ‖∇f‖∞ for any number. Needs matplotlib.")
+@click.option("--format", "fmt", type=click.Choice(["table", "scipy"]), default="table", show_default=True,
+              help="scipy: each method's report as SciPy's legacy fmin_* functions print it with disp=True.")
+@click.option("--gradient", type=click.Choice(["exact", "fd"]), default="exact", show_default=True,
+              help="fd: gradient methods use SciPy's own finite differences (jac=None) instead of our exact ∇f.")
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help="Check every result from the exact derivatives: minimum, saddle point, maximum, not stationary, "
                    "infeasible. With --no-verify the exit code follows the solvers' own success.")
@@ -44,15 +53,15 @@ from gradcli.cli import options as opt
 @opt.data_options
 @click.option("--save-x", "save_x", metavar="FILE", help="Write the best x* to FILE: .npy, .json (by variable name) "
               "or .csv; atomically, never over an existing file unless --force.")
-@click.option("--force", is_flag=True, help="Let --save-x overwrite an existing file.")
+@click.option("--force", is_flag=True, help="Let --save-x and --plot overwrite an existing file.")
 @click.option("--progress/--no-progress", default=None, help="A progress bar with the current cost on stderr "
               "(array problems; default: on a terminal, for runs longer than a second).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable records on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells (0: a method succeeded).")
 @click.option("--sense", type=click.Choice(["min", "max"]), default="min", hidden=True)
 @click.pass_context
-def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, tol, maxiter, seed, trace, verify,
-            keep_best, verbose, exact, exact_timeout, starts, data, var, save_x, force, progress, as_json, quiet,
+def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, tol, maxiter, seed, trace,
+            trace_every, plot, fmt, gradient, verify, keep_best, verbose, exact, exact_timeout, starts, data, var, save_x, force, progress, as_json, quiet,
             sense, **method_options):
     """Minimize EXPR (or the problem in FILE.yaml) from X0 with one, several or all methods.
 
@@ -87,6 +96,7 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         from gradcli.report.save_x import check_format
         check_format(save_x)
         check_writable(save_x, force)         # before any work: a lost answer is worse than an early error
+    _check_see(plot, force, fmt, as_json, trace, trace_every)
     problem = opt.load_problem(objective, x0=x0, vars_=vars_, param=param, bounds=bounds, constraints=constraints,
                                need_x0=starts is None, dim=dim, data=data, var=var)
     if sense == "max":
@@ -100,6 +110,10 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     if exact and not problem.symbolic:
         from gradcli.errors import GradcliError
         raise GradcliError("--exact solves ∇f = 0 symbolically, for scalar problems only (this is an array problem)")
+    if gradient == "fd":
+        from gradcli.run.solve import select
+        from gradcli.solvers.scipy_local import check_fd
+        check_fd(select(method, problem).specs)
     compiled = problem.compile()
     mode = progress if progress is not None else (False if quiet or as_json else None)
     watch = None
@@ -107,19 +121,28 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         from gradcli.cli.progress import factory
         watch = factory(maxiter, mode)
     done = run_methods(problem, method, objective=compiled, options=method_options, starts=starts, seed=seed,
-                       progress=watch, tol=tol, maxiter=maxiter, trace=trace or verbose, verify=verify,
-                       keep_best=keep_best)
+                       progress=watch, tol=tol, maxiter=maxiter, trace=trace or verbose or plot is not None,
+                       verify=verify, keep_best=keep_best, gradient=gradient)
     results, skipped, notes = done.results, done.skipped, list(done.notes)
     if sense == "max":
         from gradcli.run.maximize import mirror
+        from gradcli.run.solve import judge_against_solution
         results = [mirror(r) for r in results]
+        if shown.solution is not None:
+            judge_against_solution(results, shown.solution)
     if verbose:
         notes.append(compiled.backend_summary())
     if exact:
         notes.extend(_exact_errors(problem, compiled, results, exact_timeout))
-    if verbose and not trace:
-        for r in results:   # the trace was recorded for the stopping measures only
+    if plot is not None:
+        _plot(plot, shown, compiled, results, force)
+    if not trace:
+        for r in results:   # the trace was recorded for the stopping measures or the plot only
             r.trace = None
+    elif trace_every:
+        from gradcli.report.tables import thin
+        for r in results:
+            r.trace = thin(r.trace, trace_every)
     out, _ = consoles()
     saved = None
     if save_x is not None and results:
@@ -129,6 +152,12 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         saved = write_x(save_x, problem, results[best if best is not None else 0], force)
     if as_json:
         click.echo(results_json(results, with_trace=trace))
+    elif fmt == "scipy" and not quiet:
+        from gradcli.report.scipy_format import scipy_report, side_lines
+        click.echo("\n".join(scipy_report(results)))
+        _, err = consoles()
+        for line in side_lines(results, skipped, notes, verbose):   # on stderr: stdout is SciPy's text
+            err.print(line)
     elif not quiet:
         print_results(out, shown, results, skipped, trace=trace, verbose=verbose, notes=notes)
         if not problem.symbolic:
@@ -138,7 +167,32 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
         if saved:
             out.print(f"x* ({saved[1]}) written to {saved[0]}")
     ok = any(r.verified for r in results) if verify else any(r.success for r in results)
-    ctx.exit(0 if ok else 1)
+    ctx.exit(130 if done.interrupted else (0 if ok else 1))      # 130: stopped by Ctrl-C (SIGINT), as shells say
+
+
+def _check_see(plot, force, fmt, as_json, trace, trace_every) -> None:
+    """--plot, --format and --trace-every: refused before any work when they cannot be honoured."""
+    from gradcli.errors import GradcliError
+    if fmt == "scipy" and as_json:
+        raise GradcliError("--format scipy and --json both choose the output; keep one")
+    if fmt == "scipy" and trace:
+        raise GradcliError("--trace prints gradcli's tables, --format scipy SciPy's text; for the iterates with "
+                           "SciPy's report, run --trace --json separately")
+    if trace_every is not None and not trace:
+        raise GradcliError("--trace-every K thins the trace; add --trace")
+    if plot is not None:
+        from gradcli.report.style import check_plot
+        check_plot(plot, force)
+
+
+def _plot(path, problem, compiled, results, force) -> None:
+    from gradcli.report.run_plot import plot_run
+    from gradcli.report.tables import consoles
+    label = problem.name if problem.name != "expression" else problem.objective
+    missing = plot_run(path, problem, compiled, results, force, title=label)
+    _, err = consoles()
+    for m in missing:
+        err.print(f"--plot: {m} recorded no iterates (it stopped with an error) and is not drawn")
 
 
 def _exact_errors(problem, compiled, results, timeout: float) -> list[str]:

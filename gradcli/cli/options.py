@@ -22,6 +22,22 @@ class Finite(click.FloatRange):
         return v
 
 
+def given(ctx, param, value):
+    """An option given an empty value (--json "", --results "") is a mistake to report, not an option to drop."""
+    for v in value if isinstance(value, tuple) else [value]:
+        if v is not None and not v.strip():
+            raise click.BadParameter("is empty; give a file name (or leave the option out)")
+    return value
+
+
+def scheduler_address(ctx, param, value):
+    """--scheduler checked as it is read (gradcli.study.distributed.parse_scheduler), before anything runs."""
+    if value is not None:
+        from gradcli.study.distributed import parse_scheduler
+        parse_scheduler(value)
+    return value
+
+
 SEED = click.IntRange(0, limits.MAX_SEED)
 ITERATIONS = click.IntRange(1, limits.MAX_ITER)
 STARTS = click.IntRange(1, limits.MAX_STARTS)
@@ -217,14 +233,14 @@ def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constrai
         from gradcli.arrays.problem import build_array_problem
         if not var:
             raise GradcliError("--data needs sized variables: --var w=784 (one per variable)")
-        if bounds or constraints or dim or vars_:
-            raise GradcliError("--bounds, --constraint, --dim and --vars are for scalar problems; array "
-                               "expressions take --var NAME=SIZE")
+        if dim or vars_:
+            raise GradcliError("--dim and --vars are for scalar problems; array expressions take --var NAME=SIZE")
         if start is None and need_x0:
             raise GradcliError("--x0 is required: one number for every entry (--x0 0), or by name (--x0 w=0,b=0)")
         if isinstance(start, list) and len(start) == 1:
             start = start[0]
-        return build_array_problem(arg, sizes(var), params=given, x0=start, data_overrides=arrays)
+        return build_array_problem(arg, sizes(var), params=given, x0=start, data_overrides=arrays,
+                                   bounds=bounds_(bounds), constraints=list(constraints))
     from gradcli.problem.core import build_problem
 
     if start is None and need_x0:
@@ -235,7 +251,8 @@ def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constrai
 
 def _file_texts(doc: dict) -> list[str]:
     """Every expression a problem file holds (objective, constraints, gradient, define:)."""
-    texts = [doc.get("objective") or ""] + list(doc.get("constraints") or []) + list(doc.get("gradient") or [])
+    texts = ([doc.get("objective") or ""] + list(doc.get("residuals") or []) + list(doc.get("constraints") or [])
+             + list(doc.get("gradient") or []))
     return [t for t in texts + list((doc.get("define") or {}).values()) if isinstance(t, str)]
 
 
@@ -301,4 +318,8 @@ def gd_options(f):
     ]
     for name, kind, text in rows:
         f = click.option(name, type=kind, default=None, help=text)(f)
+    f = click.option("--maxfev", type=click.IntRange(min=1, max=10**9), default=None,
+                     help="auto: a cap on f evaluations summed over every step of the portfolio.")(f)
+    f = click.option("--local", is_flag=True, default=None,
+                     help="auto: no global phase, even when every variable has finite bounds.")(f)
     return f

@@ -21,7 +21,7 @@ def command():
 @click.option("--tag", multiple=True, help="Only problems with this tag (repeatable: all must match).")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def list_problems(paths, tag, as_json):
-    """List problems: name, dimension, tags, known f*.
+    """List problems: name, kind (minimize, least squares, fit, root), dimension, tags, known f*.
 
     Each file is read and its expressions checked, without running anything; data-driven files are
     listed from their declared variable sizes (``problems check`` loads and checks them).
@@ -34,17 +34,15 @@ def list_problems(paths, tag, as_json):
     import json
 
     from gradcli.expr.parse import lazy
-    from gradcli.problem.file import find_files, problem_from_text, read_text
+    from gradcli.problem.file import find_files, read_text
+    from gradcli.problem.listing import summary
 
     rows = []
     token = lazy.set(True)      # every check of a build, none of SymPy's simplification: nothing is run
     try:
         for path in find_files(paths or ["problems"]):
             pt = read_text(path)
-            row = _array_row(pt.doc)
-            if row is None:
-                p = problem_from_text(pt)
-                row = {"name": p.name, "n": p.n, "tags": p.tags, "f_star": p.solution.f if p.solution else None}
+            row = _array_row(pt.doc) or summary(pt)
             if all(t in row["tags"] for t in tag):
                 rows.append({**row, "file": str(path)})
     finally:
@@ -54,13 +52,18 @@ def list_problems(paths, tag, as_json):
         return
     from gradcli.report.tables import consoles
     from gradcli.report.study import problems_table
-    consoles()[0].print(problems_table(rows))
+    from gradcli.report.narrow import fitted
+    out = consoles()[0]
+    out.print(fitted(out, problems_table(rows)))
 
 
 def _array_row(doc: dict) -> dict | None:
     """A data-driven file's row from its validated document: building it would load its data (and import
     the array compiler) only to count variables. Its expressions are checked by `problems check`."""
-    if not ("data" in doc or "define" in doc) or not isinstance(doc.get("variables"), dict):
+    from gradcli.problem.kinds import MINIMIZE, kind
+
+    if not ("data" in doc or "define" in doc) or not isinstance(doc.get("variables"), dict) \
+            or kind(doc) != MINIMIZE:
         return None
     n = 0
     for size in doc["variables"].values():
@@ -73,7 +76,7 @@ def _array_row(doc: dict) -> dict | None:
             k *= d
         n += k
     sol = doc.get("solution")
-    return {"name": doc["name"], "n": n, "tags": list(doc.get("tags") or []),
+    return {"name": doc["name"], "kind": "minimize", "shown": "minimize", "n": n, "tags": list(doc.get("tags") or []),
             "f_star": sol["f"] if isinstance(sol, dict) else None}
 
 
@@ -104,7 +107,8 @@ def check_problems(ctx, paths):
             ok, detail = False, str(exc)
         rows.append({"file": str(path), "ok": ok, "detail": detail})
     out, _ = consoles()
-    out.print(check_table(rows))
+    from gradcli.report.narrow import fitted
+    out.print(fitted(out, check_table(rows)))
     bad = sum(not r["ok"] for r in rows)
     out.print(f"{len(rows) - bad} of {len(rows)} problem files check")
     ctx.exit(1 if bad else 0)

@@ -8,7 +8,7 @@ from gradcli.cli import options as opt
 
 
 @click.command("root")
-@click.argument("equations", metavar="'F1; F2; ...'")
+@click.argument("equations", metavar="'F1; F2; ...'|FILE.yaml")
 @opt.expression_options
 @click.option("--bracket", metavar="A:B", help="One equation: an interval where f changes sign (bracketing "
                                                  "methods; with --all, the interval searched).")
@@ -49,6 +49,7 @@ def command(ctx, equations, vars_, param, dim, bracket, x0, x1, method, fixed, e
       gradcli root --fixed-point "cos(x)" --x0 1
       gradcli root "sin(x)" --bracket 1:20 --all
       gradcli root "x**3 - 2*x - 5" --bracket 2:3 --x0 2 --method all --plot roots.png
+      gradcli root system.yaml --method all      # a problem file with equations: (docs/problem-format.md)
     """
     from gradcli.errors import GradcliError
     from gradcli.problem.core import _vector
@@ -57,9 +58,22 @@ def command(ctx, equations, vars_, param, dim, bracket, x0, x1, method, fixed, e
     from gradcli.roots import equations as eq
     from gradcli.roots import run as runner
 
-    eqs = eq.build(equations, variables=opt.variables(vars_), params=opt.params(param), dim=dim, fixed_point=fixed)
-    span = _bracket(bracket) if bracket is not None else None
-    start = None if x0 is None else _vector(opt.point(x0, "--x0"), eqs.variables, "--x0")
+    from gradcli.problem.file import is_problem_file
+
+    if is_problem_file(equations):
+        if vars_ or param or dim or fixed:
+            raise GradcliError("--vars/--param/--dim/--fixed-point: a problem file names its variables and "
+                               "parameters itself (variables:, parameters:)")
+        from gradcli.roots.problem_file import load_file
+        rp = load_file(equations)
+        eqs = rp.eqs
+        span = _bracket(bracket) if bracket is not None else rp.bracket
+        start = rp.x0 if x0 is None else _vector(opt.point(x0, "--x0"), eqs.variables, "--x0")
+    else:
+        eqs = eq.build(equations, variables=opt.variables(vars_), params=opt.params(param), dim=dim,
+                       fixed_point=fixed)
+        span = _bracket(bracket) if bracket is not None else None
+        start = None if x0 is None else _vector(opt.point(x0, "--x0"), eqs.variables, "--x0")
     out, _ = consoles()
     if plot is not None:
         from gradcli.report.root_plot import check_plot

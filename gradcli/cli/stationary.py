@@ -59,7 +59,8 @@ def command(ctx, objective, vars_, param, dim, timeout, bounds, as_json):
         table.add_row(Text(exact), Text("(" + ", ".join(num(v, 10) for v in p.x) + ")"),
                       num(p.f, 10), Text(p.kind + ("  (global minimum)" if p is best else "")),
                       num(p.min_eig, 6), style="bold green" if p is best else None)
-    out.print(table)
+    from gradcli.report.narrow import fitted
+    out.print(fitted(out, table))
     out.print(Text(found.message, style=None if not found.exact else "dim"))
     for fam in found.families:
         out.print(Text(f"a whole family of stationary points: {fam}"))

@@ -103,6 +103,18 @@ class Deadline(Observer):
             raise TimeLimit(f"stopped after --timeout {self.seconds:g} s")
 
 
+class Budget(Observer):
+    """Stops a run once it has made ``maxfev`` f evaluations (``EvaluationLimit``)."""
+
+    def __init__(self, maxfev: int):
+        self.maxfev = maxfev
+
+    def before(self, objective):
+        if objective.counts.nfev >= self.maxfev:
+            from gradcli.solvers.common import EvaluationLimit
+            raise EvaluationLimit(f"stopped after {self.maxfev} f evaluations (--maxfev)")
+
+
 class History(Observer):
     """(evaluations so far, best f so far) each time f improves: what data profiles and ECDFs read."""
 

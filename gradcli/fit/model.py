@@ -149,6 +149,12 @@ class FitModel:
     def p(self) -> int:
         return len(self.params)
 
+    def heading(self) -> str:
+        """The report's first line."""
+        return (f"fit {self.text}  to  {self.y_text}: {self.n} rows of {self.table.path}; "
+                f"parameters {', '.join(self.params)}; predictor{'s' * (len(self.predictors) > 1)} "
+                f"{', '.join(self.predictors)}" + ("; linear in its parameters" if self.linear else ""))
+
     # ---- evaluation over all rows ------------------------------------------------------------
     def values(self, p) -> np.ndarray:
         """f at every row (nan/inf where the model is undefined; never an exception)."""

@@ -42,10 +42,17 @@ class Problem:
     dim: int | None = None                          # length of indexed variables x[i], when used
     source_file: str | None = None
     sha256: str | None = None                       # of the file's text, when it came from one
+    residuals: list[str] | None = None              # least squares (residuals: in a file): f = Σ rᵢ²
+    residual_exprs: list | None = field(default=None, repr=False)   # the rᵢ parsed, for lm/trf/dogbox
 
     @property
     def n(self) -> int:
         return len(self.variables)
+
+    @property
+    def least_squares(self) -> bool:
+        """Written as residuals: lm, trf and dogbox can run it with the exact residual Jacobian."""
+        return self.residual_exprs is not None
 
     @property
     def x0(self) -> list[float] | None:

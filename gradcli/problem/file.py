@@ -8,6 +8,7 @@ Errors say ``FILE:LINE: field: what is wrong``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,50 +20,60 @@ MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-nu
 MAX_YAML_DEPTH = 20            # nesting of lists/mappings: the format needs 3; PyYAML composes recursively
 
 _NUMBER = {"type": "number"}
+_SEED = {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}    # NumPy's seed range
 # array problems (data:, define:, variables with sizes): a variable's start is a number (filled), a list,
 # or a seeded draw; see gradcli/arrays/problem.py
 _RANDOM_START = {"type": "object", "additionalProperties": False, "required": ["random"], "properties": {
-    "random": {"enum": ["normal"]}, "seed": {"type": "integer"}, "scale": _NUMBER, "loc": _NUMBER}}
+    "random": {"enum": ["normal"]}, "seed": _SEED, "scale": _NUMBER, "loc": _NUMBER}}
 _BLOCK_START = {"oneOf": [_NUMBER, {"type": "array", "minItems": 1, "items": {
     "oneOf": [_NUMBER, {"type": "array", "items": _NUMBER, "minItems": 1}]}}, _RANDOM_START]}
 _VECTOR = {"oneOf": [{"type": "array", "items": _NUMBER, "minItems": 1},
                      {"type": "object", "additionalProperties": _BLOCK_START, "minProperties": 1}]}
 _NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
+_EXPRESSIONS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
 _SIZE = {"oneOf": [{"type": "integer", "minimum": 1},
-                   {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]}
+                   {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4}]}
 _GENERATOR = {"type": "object", "additionalProperties": False, "required": ["random", "shape"], "properties": {
-    "random": {"enum": ["normal", "uniform", "integers"]}, "seed": {"type": "integer"},
+    "random": {"enum": ["normal", "uniform", "integers"]}, "seed": _SEED,
     "shape": {"oneOf": [{"type": "integer", "minimum": 1},
-                        {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 2}]},
+                        {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4}]},
     "low": _NUMBER, "high": _NUMBER, "loc": _NUMBER, "scale": _NUMBER}}
 SCHEMA = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["name", "objective"],
+    "required": ["name"],
     "properties": {
         "name": {"type": "string", "pattern": "^[a-z0-9_-]+$", "maxLength": 100},
         "description": {"type": "string"},
         "source": {"type": "string"},
         "objective": {"type": "string", "minLength": 1},
+        "residuals": _EXPRESSIONS,          # least squares: f = Σ rᵢ² (gradcli/problem/kinds.py decides the kind)
+        "model": {"type": "string", "minLength": 1},
+        "y": {"type": "string", "minLength": 1},
+        "p0": {"oneOf": [{"type": "array", "items": _NUMBER, "minItems": 1},
+                         {"type": "object", "additionalProperties": _NUMBER, "minProperties": 1}]},
+        "equations": _EXPRESSIONS,
+        "bracket": {"type": "array", "items": _NUMBER, "minItems": 2, "maxItems": 2},
         "variables": {"oneOf": [
             {"type": "array", "items": {"type": "string", "pattern": _NAME_PATTERN}, "minItems": 1, "uniqueItems": True},
             {"type": "object", "propertyNames": {"pattern": _NAME_PATTERN}, "additionalProperties": _SIZE,
              "minProperties": 1}]},
-        "data": {"type": "object", "propertyNames": {"pattern": _NAME_PATTERN}, "minProperties": 1,
-                 "additionalProperties": {"oneOf": [{"type": "string", "minLength": 1}, _GENERATOR]}},
+        "data": {"oneOf": [{"type": "object", "propertyNames": {"pattern": _NAME_PATTERN}, "minProperties": 1,
+                            "additionalProperties": {"oneOf": [{"type": "string", "minLength": 1}, _GENERATOR]}},
+                           {"type": "string", "minLength": 1}]},
         "define": {"type": "object", "propertyNames": {"pattern": _NAME_PATTERN}, "minProperties": 1,
                    "additionalProperties": {"type": "string", "minLength": 1}},
         "parameters": {"type": "object", "additionalProperties": _NUMBER},
         "x0": _VECTOR,
         "starts": {"type": "array", "items": _VECTOR, "minItems": 1},
-        "seed": {"type": "integer"},
+        "seed": _SEED,
         "dim": {"type": "integer", "minimum": 1},
         "bounds": {"type": "object", "additionalProperties": {
             "type": "array", "minItems": 2, "maxItems": 2,
-            "items": {"oneOf": [_NUMBER, {"type": "null"}]}}},
+            "items": {"oneOf": [_NUMBER, {"type": "null"}, {"type": "array"}]}}},   # array: per entry (array problems)
         "constraints": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "gradient": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
-        "solution": {"type": "object", "additionalProperties": False, "required": ["f"], "properties": {
+        "solution": {"type": "object", "additionalProperties": False, "properties": {
             "f": _NUMBER, "x": {"type": "array", "items": _NUMBER, "minItems": 1},
             "tol": {"type": "number", "exclusiveMinimum": 0}}},
         "tags": {"type": "array", "items": {"type": "string"}},
@@ -178,8 +189,8 @@ def _validate(doc: dict, path: Path, lines: dict) -> None:
 
     errors = list(Draft202012Validator(SCHEMA).iter_errors(doc))
     if not errors:
-        if "x0" not in doc and "starts" not in doc:
-            raise ProblemFileError(path, 1, "x0", "missing: give x0 (one number per variable) or starts")
+        from gradcli.problem.kinds import check_keys
+        check_keys(doc, path, lines)
         return
     errors.sort(key=lambda e: (lines.get(tuple(e.absolute_path), 0), -len(e.absolute_path)))
     err = errors[0]
@@ -229,6 +240,9 @@ def _short(v) -> str:
 
 def problem_from_text(pt: ProblemText, **overrides):
     """Build the Problem; ``overrides`` (x0, bounds, constraints, params) come from the command line."""
+    from gradcli.problem.kinds import MINIMIZE, require
+
+    require(pt, (MINIMIZE,))
     d = pt.doc
     # arrays.problem.is_array_doc, inlined: importing gradcli.arrays costs 0.6 s (scipy.special) per command
     if "data" in d or "define" in d or isinstance(d.get("variables"), dict):   # the array path (gradcli/arrays)
@@ -243,9 +257,19 @@ def problem_from_text(pt: ProblemText, **overrides):
     starts = [] if x0 is not None else [s for s in d.get("starts") or [] if s != d.get("x0")]
     bounds = dict(d.get("bounds") or {})
     bounds.update(overrides.get("bounds") or {})
+    objective = d.get("objective")
+    if objective is None:               # residuals only: the objective is their sum of squares
+        from gradcli.problem.residuals import sum_of_squares
+        objective = sum_of_squares(d["residuals"])
+        for i, text in enumerate(d["residuals"]):      # each read alone, so an error names its line
+            try:
+                from gradcli.expr.parse import parse
+                parse(text, params, what="residual", dim=d.get("dim"))
+            except ExpressionError as exc:
+                raise ProblemFileError(pt.path, pt.lines.get(("residuals", i)), f"residuals[{i}]", str(exc)) from None
     try:
         problem = build_problem(
-            d["objective"], variables=d.get("variables"), params=params,
+            objective, variables=d.get("variables"), params=params,
             x0=x0 if x0 is not None else d.get("x0"),
             starts=starts,
             bounds=bounds or None, constraints=list(d.get("constraints") or []) + list(overrides.get("constraints") or []),
@@ -277,6 +301,12 @@ def problem_from_text(pt: ProblemText, **overrides):
     if problem.gradient is not None and len(problem.gradient) != n:
         raise ProblemFileError(pt.path, pt.lines.get(("gradient",)), "gradient",
                                f"{len(problem.gradient)} components for {n} variables ({', '.join(problem.variables)})")
+    if "residuals" in d:
+        from gradcli.problem.residuals import check_sum, parse_residuals
+        problem.residuals = list(d["residuals"])
+        problem.residual_exprs = parse_residuals(pt, params, d.get("dim"), problem.variables)
+        if "objective" in d:
+            check_sum(pt, problem, problem.residual_exprs)
     problem.source_file = str(pt.path)
     problem.sha256 = pt.sha256
     return problem
@@ -285,6 +315,33 @@ def problem_from_text(pt: ProblemText, **overrides):
 def load_problem(path: str | Path, **overrides):
     """One problem file → a validated Problem (overrides from the command line win)."""
     return problem_from_text(read_text(path), **overrides)
+
+
+def data_digest(text: str, path: str) -> str:
+    """A hash of the contents of every data file the problem file's text names (`data: {y: t.csv}`), so that
+    a results file's run key changes when a data file is edited; '' when it names none. Each file's hash is
+    cached per (path, size, mtime, inode) in arrays.data: a study asks for every run's key."""
+    files = _data_files(text, str(path))
+    if not files:
+        return ""
+    from gradcli.arrays.data import file_hash
+
+    h = hashlib.sha256()
+    for name, rel in files:
+        h.update(f"{name}={rel}\0{file_hash(str(Path(path).parent / rel))}\0".encode())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _data_files(text: str, path: str) -> tuple[tuple[str, str], ...]:
+    try:
+        data = parse_text(text, path).doc.get("data") or {}
+    except GradcliError:           # a bad file fails its runs with its own message
+        return ()
+    if isinstance(data, str):      # a fit file's one data file (model: + data:)
+        return (("data", data),)
+    return tuple(sorted((k, v.rsplit(":", 1)[0] if ".npz:" in v else v) for k, v in data.items()
+                        if isinstance(v, str)))
 
 
 def is_problem_file(arg: str) -> bool:

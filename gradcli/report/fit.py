@@ -139,9 +139,7 @@ def summary_lines(model, result, settings, sigma, absolute_sigma=False) -> list[
 
 
 def print_fit(out, model, results, skipped, settings, sigma, absolute_sigma=False, notes=(), best=None) -> None:
-    head = (f"fit {model.text}  to  {model.y_text}: {model.n} rows of {model.table.path}; "
-            f"parameters {', '.join(model.params)}; predictor{'s' * (len(model.predictors) > 1)} "
-            f"{', '.join(model.predictors)}" + ("; linear in its parameters" if model.linear else ""))
+    head = model.heading()
     out.print(Text(head))
     for n in notes:
         out.print(Text(n))

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from gradcli.report.narrow import fitted
 from gradcli.report.tables import num, vector
 
 DETAIL_FAILED_POINTS = 3  # failing random points shown in full; the summary table names the rest
@@ -125,9 +126,9 @@ def _point_table(check, p) -> Table:
 
 def print_checkgrad(console: Console, label: str, check) -> None:
     named, randoms = check.points[0], check.points[1:]
-    console.print(_point_table(check, named))
+    console.print(fitted(console, _point_table(check, named)))
     for p in [p for p in randoms if not p.ok][:DETAIL_FAILED_POINTS]:
-        console.print(_point_table(check, p))
+        console.print(fitted(console, _point_table(check, p)))
     if randoms:
         t = Table(title=Text(f"{len(randoms)} random point{'s' if len(randoms) != 1 else ''}"), header_style="bold")
         for name, just in (("point", "left"), ("x", "left"), ("max rel error", "right"),
@@ -137,7 +138,7 @@ def print_checkgrad(console: Console, label: str, check) -> None:
             worst = max((c.rel_error for c in p.components), default=0.0)
             t.add_row(Text(p.label), Text(vector(p.x, 5, 4)), num(worst, 3), num(p.check_grad, 3),
                       Text(", ".join(p.wrong) or "-", style="bold red" if p.wrong else None))
-        console.print(t)
+        console.print(fitted(console, t))
     console.print(Text(
         f"check_grad = {num(named.check_grad, 6)} at the named point: what scipy.optimize.check_grad returns, "
         "the 2-norm of (gradient − forward differences with the absolute step sqrt(eps) ≈ 1.5e-8); "

@@ -9,6 +9,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from gradcli.report.narrow import fitted
 from gradcli.report.tables import num, vector
 
 NOTE = "evaluations counted by gradcli; residual and verdict from gradcli's own evaluation at the result"
@@ -111,7 +112,7 @@ def print_all(console: Console, eqs, found, bracket) -> None:
         table.add_column(name, justify="right" if name in ("#", "f(x)") else "left", overflow="fold")
     for i, r in enumerate(found.roots, 1):
         table.add_row(str(i), repr(r.x), num(r.f, 3), r.verdict, *((Text(r.exact or ""),) if exact else ()))
-    console.print(table)
+    console.print(fitted(console, table))
     count = len(found.roots)
     console.print(Text(f"{count} root{'s' if count != 1 else ''}; "
                        + ("complete" if found.complete else "MAY BE INCOMPLETE") + f": {found.message}",

@@ -13,12 +13,12 @@ import numpy as np
 from gradcli.errors import GradcliError
 from gradcli.report.output import write_atomic
 
-FORMATS = (".npy", ".json", ".csv")
+FORMATS = (".npy", ".json", ".csv", ".png")
 
 
 def check_format(path) -> None:
     if Path(path).suffix.lower() not in FORMATS:
-        raise GradcliError(f"--save-x {path}: write .npy, .json or .csv")
+        raise GradcliError(f"--save-x {path}: write .npy, .json, .csv or .png (a 2-D variable as a grayscale image)")
 
 
 def named(problem, x) -> dict:
@@ -38,6 +38,16 @@ def write_x(path, problem, result, force: bool) -> tuple[Path, str]:
         values = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in named(problem, x).items()}
         data = json.dumps({"method": result.method, "fun": result.fun if math.isfinite(result.fun) else None,
                            "x": values}, indent=1) + "\n"
+    elif suffix == ".png":
+        from gradcli.arrays.images import png_bytes
+        arrays = [v for v in named(problem, x).values() if isinstance(v, np.ndarray)]
+        if len(arrays) != 1 or len(named(problem, x)) != 1:
+            raise GradcliError(f"--save-x {path}: a PNG holds one 2-D variable; this problem has "
+                               f"{', '.join(named(problem, x))} (save .npy or .json instead)")
+        data, clipped = png_bytes(arrays[0], str(path))
+        if clipped:     # said, not silent: the image shows [0, 1]; the exact values are in .npy
+            return write_atomic(path, data, force=force), f"{result.method}; {clipped} entries outside [0, 1] " \
+                                                          "clipped in the image"
     else:
         data = "variable,value\n" + "".join(f"{n},{v!r}\n" for n, v in zip(problem.variables, x.tolist()))
     return write_atomic(path, data, force=force), result.method

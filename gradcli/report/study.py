@@ -127,10 +127,12 @@ def ecdf_table(ecdf) -> Table:
 
 def problems_table(rows: list[dict]) -> Table:
     t = Table(header_style="bold")
-    for col, just in (("name", "left"), ("n", "right"), ("tags", "left"), ("f*", "right"), ("file", "left")):
-        t.add_column(col, justify=just)
+    for col, just in (("name", "left"), ("kind", "left"), ("n", "right"), ("tags", "left"), ("f*", "right"),
+                      ("file", "left")):
+        t.add_column(col, justify=just, no_wrap=col == "kind")
     for r in rows:
-        t.add_row(Text(r["name"]), str(r["n"]), Text(", ".join(r["tags"])), num(r["f_star"], 10), Text(r["file"]))
+        t.add_row(Text(r["name"]), Text(r["shown"]), str(r["n"]), Text(", ".join(r["tags"])), num(r["f_star"], 10),
+                  Text(r["file"]))
     return t
 
 

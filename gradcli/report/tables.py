@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -12,12 +13,55 @@ from rich.text import Text
 from gradcli.result import VerdictKind
 
 
+PIPED_WIDTH = 132
+
+
 def consoles() -> tuple[Console, Console]:
-    """Results to stdout, errors to stderr; no markup, so x[0]**2 or [bold] in user text prints as is."""
-    out = Console(highlight=False, markup=False, emoji=False)
-    if not out.is_terminal:   # piped: no colour codes, and room for the table instead of 80 columns
-        out = Console(highlight=False, markup=False, emoji=False, width=max(out.width, 132))
-    return out, Console(stderr=True, highlight=False, markup=False, emoji=False)
+    """Results to stdout, errors to stderr; no markup, so x[0]**2 or [bold] in user text prints as is.
+
+    A stream that cannot encode our symbols (PYTHONIOENCODING=ascii, a latin-1 terminal) gets ASCII: Rich
+    draws ASCII boxes for a non-UTF encoding, and ``_AsciiFile`` spells ‖∇f‖∞, ≤, … in ASCII."""
+    import sys
+
+    out = Console(highlight=False, markup=False, emoji=False, file=_writable(sys.stdout))
+    if not out.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        # piped without COLUMNS: room for the table instead of 80 columns; COLUMNS, when set, is honoured
+        out = Console(highlight=False, markup=False, emoji=False, width=PIPED_WIDTH, file=out.file)
+    return out, Console(highlight=False, markup=False, emoji=False, file=_writable(sys.stderr))
+
+
+_ASCII = str.maketrans({"‖": "|", "∇": "grad ", "∞": "inf", "≤": "<=", "≥": ">=", "…": "...", "−": "-", "·": "*",
+                        "⋅": "*", "×": "x", "²": "^2", "³": "^3", "τ": "tau", "Δ": "d", "ε": "eps", "β": "beta",
+                        "—": "-", "–": "-", "→": "->", "√": "sqrt", "∂": "d", "≈": "~", "±": "+/-", "∈": "in",
+                        "≠": "!="})
+
+
+def _writable(stream):
+    try:
+        "‖∇f‖∞ ≤ … ─┃".encode(getattr(stream, "encoding", None) or "utf-8")
+        return stream
+    except (UnicodeEncodeError, LookupError):
+        return _AsciiFile(stream)
+
+
+class _AsciiFile:
+    """A text stream's stand-in that never raises UnicodeEncodeError: known symbols spelled out, others '?'."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.encoding = "ascii"
+
+    def write(self, text: str) -> int:
+        return self.stream.write(text.translate(_ASCII).encode("ascii", "replace").decode("ascii"))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
 
 
 def num(v, digits: int = 8) -> str:
@@ -57,13 +101,22 @@ def _cells(results) -> list[dict]:
     for i, r in enumerate(results):
         bad = not r.success or (checked and not verified(r))
         rows.append({
-            "method": r.method, "x*": vector(r.x, 7), "f(x*)": num(r.fun, 8), "‖∇f‖∞": num(r.grad_norm, 2),
+            "method": r.method, "x*": vector(r.x, 7), "f(x*)": num(r.fun, 8), "‖∇f‖∞": num(_stationarity(r), 2),
             "iter": "-" if r.nit is None else str(r.nit), "f": str(r.nfev), "∇f": str(r.njev), "∇²f": str(r.nhev),
             "time": f"{r.time * 1000:.1f} ms" if r.time < 1 else f"{r.time:.2f} s",
             "status": r.status.value + (" (best)" if i == best else ""),
             "verdict": (r.verdict.kind.value if r.verdict is not None else "-") if checked else None,
             "style": "bold green" if i == best else ("red" if bad else None)})
     return rows
+
+
+def _stationarity(r):
+    """‖∇f‖∞ for an unconstrained run; with bounds or constraints the KKT residual ‖∇f − Jᵀλ‖∞ over the
+    active ones (the projected gradient with bounds only), from the verdict: the raw ‖∇f‖ of a
+    constrained minimum is not small and says nothing."""
+    if r.maxcv is not None and r.verdict is not None and r.verdict.stationarity is not None:
+        return r.verdict.stationarity
+    return r.grad_norm
 
 
 COLUMNS = (("method", "left"), ("x*", "left"), ("f(x*)", "right"), ("‖∇f‖∞", "right"), ("iter", "right"),
@@ -105,16 +158,30 @@ def fitted_results(console: Console, results, title: str | None = None):
     return results_blocks(results, title) if console.width < min(natural, NARROW) else table
 
 
+TRACE_X_MAX = 4     # --trace shows x for up to this many variables
+
+
+def thin(rows, every: int):
+    """Every ``every``-th trace row, the first and the last always kept (--trace-every)."""
+    if not rows or every <= 1:
+        return rows
+    return [row for i, row in enumerate(rows) if i % every == 0 or i == len(rows) - 1]
+
+
 def trace_table(result) -> Table:
     table = Table(title=f"{result.method}: iterations", header_style="bold")
     rows = result.trace or []
     with_alpha = any(row.alpha is not None for row in rows)   # our gd family records its step rule's α
+    with_x = 0 < len(result.x) <= TRACE_X_MAX and all(row.x is not None for row in rows)
     for name in ("iter", "f", "‖∇f‖∞", "step ‖Δx‖∞") + (("α",) if with_alpha else ()) + ("f evals", "∇f evals"):
         table.add_column(name, justify="right")
+    if with_x:
+        table.add_column("x", justify="left", no_wrap=True)
     for row in rows:
         alpha = (num(row.alpha, 3),) if with_alpha else ()
+        x = (vector(list(row.x), 6),) if with_x else ()
         table.add_row(str(row.iteration), num(row.f, 12), num(row.grad_norm, 3), num(row.step, 3), *alpha,
-                      str(row.nfev), str(row.njev))
+                      str(row.nfev), str(row.njev), *x)
     return table
 
 
@@ -132,9 +199,17 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
         console.print(Text(note))
     console.print(fitted_results(console, results, title))
     console.print(Text("f, ∇f, ∇²f: evaluations counted by gradcli; ‖∇f‖∞ at x* from the exact gradient", style="dim"))
+    if any(_stationarity(r) is not r.grad_norm for r in results):
+        console.print(Text("‖∇f‖∞ of a run with bounds or constraints: the KKT residual ‖∇f − Jᵀλ‖∞ over the active "
+                           "ones (the projected gradient with bounds only), not the raw gradient", style="dim"))
     if best_index(results) is not None:
-        among = "our verdict calls a minimum" if any(r.verdict is not None for r in results) else "that converged"
-        console.print(Text(f"(best): the lowest f(x*) among the runs {among}", style="dim"))
+        maximize = results[0].sense == "max"
+        wanted = "a maximum" if maximize else "a minimum"
+        among = f"our verdict calls {wanted}" if any(r.verdict is not None for r in results) else "that converged"
+        console.print(Text(f"(best): the {'highest' if maximize else 'lowest'} f(x*) among the runs {among}",
+                           style="dim"))
+    for line in solution_lines(problem, results):
+        console.print(Text(line, style="red" if "above" in line or "below" in line else "dim"))
     for r in results:
         if not r.success:
             console.print(Text(f"{r.method}: {r.status.value}: {' '.join(r.message.split())}", style="red"))
@@ -145,6 +220,21 @@ def print_results(console: Console, problem, results, skipped, trace: bool = Fal
                 console.print(Text(line))
     for spec, why in skipped:
         console.print(Text(f"skipped {spec.name}: {why}", style="dim"))
+
+
+def solution_lines(problem, results) -> list[str]:
+    """The file's published f* beside each run: a run that ends worse than it is named."""
+    if not results or "f_star" not in results[0].extra:
+        return []
+    f_star = results[0].extra["f_star"]
+    out = [f"published f* = {num(f_star, 10)} (solution.f of the problem file); f − f*: "
+           + ", ".join(f"{r.method} {num(r.fun - f_star, 2)}" for r in results)]
+    for r in results:
+        if r.extra.get("short_of_f_star"):
+            side = "below" if r.sense == "max" else "above"
+            out.append(f"{r.method}: f(x*) = {num(r.fun, 10)} ends {side} the published f* by "
+                       f"{num(abs(r.fun - f_star), 3)} (more than the file's tolerance)")
+    return out
 
 
 def trust_lines(r) -> list[str]:

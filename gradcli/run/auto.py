@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SLSQP_MAX_N = 300
+ARRAY_SLSQP_MAX_N = 1000     # SLSQP's dense QP subproblem is O(n³): fine up to about here
 EXACT_HESSIAN_MAX_N = 100
 DENSE_QUASI_NEWTON_MAX_N = 200
 
@@ -52,9 +53,13 @@ def structure(problem) -> dict:
 
 
 def choose(problem) -> Choice:
-    if not problem.symbolic:      # array problem: exact gradient, no symbolic Hessian
-        return Choice("l-bfgs-b", f"{problem.n} variables, an array (data) problem: exact reverse-mode gradient, "
-                                  "limited memory, no n×n matrix")
+    if not problem.symbolic:      # array problem: exact reverse-mode gradient and Hessian-vector products
+        what = f"{problem.n} variables, an array (data) problem"
+        if problem.constraints:
+            if problem.n <= ARRAY_SLSQP_MAX_N:
+                return Choice("slsqp", f"{what}, {len(problem.constraints)} constraint rows: exact Jacobians")
+            return Choice("trust-constr", f"{what}, constraints, large: Hessian-vector products")
+        return Choice("l-bfgs-b", f"{what}: exact reverse-mode gradient, limited memory, no n×n matrix")
     s = structure(problem)
     n = s["n"]
     parts = [f"{n} variable{'s' if n != 1 else ''}"]
@@ -79,3 +84,164 @@ def choose(problem) -> Choice:
     if n <= DENSE_QUASI_NEWTON_MAX_N:
         return Choice("bfgs", ", ".join(parts))
     return Choice("l-bfgs-b", ", ".join(parts + ["large: limited memory, no n×n matrix"]))
+
+
+# ---- the portfolio ------------------------------------------------------------------------------------
+# After the first method, complementary ones: a different model of f (quasi-Newton after a trust region,
+# a simplex after both), tried from where the previous step stopped and from the start.
+FOLLOW = {
+    "trust-exact": ("slsqp", "bfgs", "nelder-mead"),
+    "bfgs": ("slsqp", "trust-exact", "nelder-mead"),
+    "l-bfgs-b": ("tnc", "nelder-mead"),
+    "slsqp": ("trust-constr", "cobyla"),
+    "trust-constr": ("slsqp", "cobyla"),
+    "nelder-mead": ("powell",),
+    "cobyla": ("cobyqa",),
+}
+# (array problems: l-bfgs-b → tnc; nelder-mead and the others above their size limit are skipped)
+GLOBAL_MAX_N = 10          # a global phase over the box up to this many variables
+GLOBAL_STARTS_PER_N = 8    # Sobol starts per variable in the global phase (at most GLOBAL_STARTS_MAX)
+GLOBAL_STARTS_MAX = 64
+SECOND_OPINION_MAX_N = 100  # below this, a verified minimum still gets one complementary run from x0
+
+
+def portfolio(problem, objective, start: int, run_one, timeout: float | None = None, history: bool = False,
+              maxfev: int | None = None, local: bool = False):
+    """``--method auto``: a first method from the problem's structure, verified; complementary methods
+    when the verdict is not a minimum, a limit stopped the run, or (small problems) as a second opinion;
+    a global phase first when every variable has finite bounds. The best verified result wins; counts,
+    time and history are summed over every step, and each step is one line of reasons.
+
+    ``run_one(method, x0, timeout, history, fev_left)`` runs one registered method from x0 (the
+    orchestrator's solve_one with the problem's settings) and returns its Result. ``maxfev`` caps the f
+    evaluations of all steps together; ``local`` skips the global phase.
+    """
+    import time
+
+    from gradcli.solvers.common import Interrupted
+
+    started = time.perf_counter()
+    first = choose(problem)
+    x0 = list(problem.starts[start])
+    steps, lines = [], []
+
+    def left():
+        """Seconds left (None: no limit); 0.0 also when the evaluation budget is spent."""
+        if maxfev is not None and fev_left() <= 0:
+            return 0.0
+        return None if timeout is None else max(0.0, timeout - (time.perf_counter() - started))
+
+    def fev_left():
+        return None if maxfev is None else maxfev - sum(r.nfev for r in steps)
+
+    def step(method, x, why, detail=""):
+        try:
+            r = run_one(method, x, left(), history, fev_left())
+        except Interrupted as stop:          # Ctrl-C: the portfolio so far, as one interrupted result
+            steps.append(stop.result)
+            lines.append(f"{why} → {method}: interrupted (Ctrl-C)")
+            raise Interrupted(_combine(steps, lines, started, stop.result)) from None
+        steps.append(r)
+        kind = r.verdict.kind.value if r.verdict is not None else r.status.value
+        lines.append(f"{why} → {method}{detail}: f = {r.fun:.10g}, {kind}")
+        return r
+
+    if problem.finite_bounds and not problem.constraints and problem.n <= GLOBAL_MAX_N and not local:
+        from gradcli.run.multistart import sobol_starts
+        count = min(GLOBAL_STARTS_MAX, GLOBAL_STARTS_PER_N * problem.n)
+        points = [x0] + sobol_starts(problem, count - 1, 0)
+        runs = []
+        for p in points:
+            if left() == 0.0:
+                break
+            try:
+                runs.append(run_one(first.method, p, left(), history, fev_left()))
+            except Interrupted as stop:
+                steps.append(stop.result)
+                lines.append(f"global phase → {first.method}: interrupted (Ctrl-C)")
+                raise Interrupted(_combine(steps, lines, started, stop.result)) from None
+            steps.append(runs[-1])
+        best = _best(runs)
+        lines.append(f"auto → {first.method} ({first.reason}; every variable in a finite box: a global phase "
+                     f"from x0 and {len(runs) - 1} Sobol points): best f = {best.fun:.10g}, "
+                     f"{sum(r.verified for r in runs)} verified minima")
+    else:
+        step(first.method, x0, "auto", f" ({first.reason})")
+    from gradcli.solvers.registry import REGISTRY
+
+    chain = [m for m in FOLLOW.get(first.method, ()) if REGISTRY.get(m).applicable(problem) is None]
+    # no second opinion after a global phase (it is many opinions), above SECOND_OPINION_MAX_N variables, or
+    # with constraints (SLSQP's verified KKT point; the alternatives cost 5-20 times more)
+    opinion = len(steps) > 1 or problem.n > SECOND_OPINION_MAX_N or bool(problem.constraints)
+    for method in chain:
+        if left() == 0.0:
+            break
+        best = _best(steps)
+        if best.verified and best.status.success:
+            low = min(steps, key=lambda r: _rank(r)[1:])          # feasible, lowest f, verified or not
+            if low is not best and low.fun < best.fun - 1e-12 * max(1.0, abs(best.fun)):
+                step(method, list(low.x), f"a lower f ({low.fun:.6g}) at a point not verified: polish from there")
+                continue
+            if opinion:
+                break
+            step(method, x0, "a second opinion from the start")
+            opinion = True
+            continue
+        why = "not a minimum" if best.verdict is not None and best.status.success else best.status.value
+        restart = list(best.x) if best.x.size and all(map(_finite, best.x)) else x0
+        step(method, restart, f"{why}: continue from the best point")
+    best = _best(steps)
+    if (REGISTRY.get(first.method).needs_grad and not REGISTRY.get(best.method).needs_grad and left() != 0.0
+            and best.x.size and all(map(_finite, best.x))):
+        step(first.method, list(best.x), "derivative-free found the basin: polish with the gradient")
+    return _combine(steps, lines, started)
+
+
+def _finite(v) -> bool:
+    import math
+    return math.isfinite(v)
+
+
+def _rank(r):
+    import math
+    f = r.fun if math.isfinite(r.fun) else math.inf
+    feasible = r.maxcv is None or r.maxcv <= 1e-6
+    return (not r.verified, not feasible, f)
+
+
+def _best(steps):
+    return min(steps, key=_rank)
+
+
+def _combine(steps, lines, started, stopped=None):
+    """The best step's point and verdict; counts, time and history summed over all steps. ``stopped``: the
+    step Ctrl-C interrupted (the whole portfolio then says interrupted)."""
+    import copy
+
+    best = copy.copy(_best(steps))
+    if stopped is not None:
+        best.status, best.message = stopped.status, stopped.message
+    best.method = "auto"
+    best.nfev = sum(r.nfev for r in steps)
+    best.njev = sum(r.njev for r in steps)
+    best.nhev = sum(r.nhev for r in steps)
+    best.nit = sum(r.nit or 0 for r in steps)
+    best.time = sum(r.time for r in steps)      # the methods' own time; compiling is setup, as for any method
+    best.setup_time = sum(r.setup_time or 0.0 for r in steps)
+    best.extra = dict(best.extra)
+    best.extra["auto_steps"] = [{"method": r.method, "fun": r.fun, "verdict": r.verdict.kind.value if r.verdict else None,
+                                 "status": r.status.value, "nfev": r.nfev, "njev": r.njev, "nhev": r.nhev,
+                                 "best": r is _best(steps)} for r in steps]
+    best.extra["auto_reason"] = "; ".join(lines)
+    if any("history" in r.extra for r in steps):
+        merged, offset, low = [], 0, float("inf")
+        for r in steps:
+            for evals, f in r.extra.get("history", []):
+                if f < low:
+                    low = f
+                    merged.append([evals + offset, f])
+            offset += r.nfev + r.njev
+        best.extra["history"] = merged
+    best.extra.pop("solver_counts", None)      # one method's own report: not the portfolio's
+    best.extra.pop("count_mismatch", None)
+    return best

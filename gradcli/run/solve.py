@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +19,7 @@ from gradcli.checks.verdict import FEASIBLE_TOL, max_violation
 from gradcli.compiled.observers import BestSeen, Deadline, History
 from gradcli.errors import GradcliError, ProblemError
 from gradcli.result import Result, Status, Verdict, VerdictKind
-from gradcli.solvers.common import Settings, error_result
+from gradcli.solvers.common import Interrupted, Settings, error_result
 from gradcli.solvers.registry import REGISTRY, SolverSpec, normalize, resolve
 
 if TYPE_CHECKING:
@@ -34,11 +34,10 @@ def compile_problem(problem: Problem) -> Objective:
 
 @dataclass
 class Selection:
-    """The methods to run on one problem, the ones skipped (with why), and auto's reasons by method."""
+    """The methods to run on one problem and the ones skipped (with why)."""
 
     specs: list[SolverSpec]
     skipped: list[tuple[SolverSpec, str]]
-    reasons: dict[str, str] = field(default_factory=dict)
 
 
 def select(method: str, problem: Problem, *, strict: bool = True) -> Selection:
@@ -50,13 +49,7 @@ def select(method: str, problem: Problem, *, strict: bool = True) -> Selection:
         raise GradcliError("--method: give a method name, a comma-separated list, 'all' or 'auto'")
     sel = Selection([], [])
     for w in words:
-        if normalize(w) == "auto":
-            from gradcli.run.auto import choose
-            choice = choose(problem)
-            spec = REGISTRY.get(choice.method)
-            sel.reasons[spec.name] = choice.line(spec.label)
-            specs, skipped = [spec], []
-        elif strict or normalize(w) == "all":
+        if strict or normalize(w) == "all":
             specs, skipped = resolve(w, problem)
         else:
             spec = REGISTRY.get(w)           # an unknown name is an error in any mode
@@ -93,8 +86,12 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
     if not problem.starts:
         raise ProblemError("no starting point; give one with --x0 (one number per variable: "
                            + ", ".join(problem.variables) + ")", "x0")
+    if spec.family == "auto":          # a portfolio of registered methods, each run through here
+        return _auto(problem, start, objective, options, verify, keep_best, timeout, history, observers, settings)
     cons = objective.constraints
+    setup = time.perf_counter()
     objective.prepare(grad=True, hess=spec.needs_hess)        # compiling is setup, not the run's time
+    setup = time.perf_counter() - setup
     objective.counts.reset()
     constrained = problem.bounds is not None or bool(problem.constraints)
     best = BestSeen((lambda x: max_violation(problem, cons, x) <= FEASIBLE_TOL) if constrained else None)
@@ -108,9 +105,12 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
             result = spec.runner()(spec, objective, x0, run)
         except GradcliError:
             raise                 # the user's input (an option out of range): exit 2, not a failed run
-        except Exception as exc:  # noqa: BLE001 - the one guard: a failed run, never a crashed tool
+        except Interrupted:
+            raise                 # a nested run (auto's steps) already made its Result
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one guard: a failed run, never a crash
             result = error_result(spec.label, objective, x0, exc, started, best)
     result.x0 = list(x0)
+    result.setup_time = setup
     problem.annotate(result, spec)
     _best_seen(result, best, objective, keep_best)
     if hist is not None:
@@ -119,6 +119,27 @@ def solve_one(problem: Problem, method: str, *, start: int = 0, objective=None, 
         result.maxcv = max_violation(problem, cons, result.x)
     if verify:
         _verify(result, problem, objective, spec, settings, options)
+    if result.status is Status.INTERRUPTED:
+        raise Interrupted(result)      # the caller keeps this Result and stops
+    return result
+
+
+def _auto(problem, start, objective, options, verify, keep_best, timeout, history, observers, settings) -> Result:
+    from dataclasses import replace
+
+    from gradcli.compiled.observers import Budget
+    from gradcli.run.auto import portfolio
+
+    def run_one(method, x0, left, hist, fev_left=None):
+        one = replace(problem, starts=[list(x0)])
+        cap = (Budget(fev_left),) if fev_left is not None else ()
+        return solve_one(one, method, objective=objective, verify=True, keep_best=keep_best, timeout=left,
+                         history=hist, observers=(*observers, *cap), **settings)
+    result = portfolio(problem, objective, start, run_one, timeout=timeout, history=history,
+                       maxfev=(options or {}).get("maxfev"), local=bool((options or {}).get("local")))
+    result.x0 = list(problem.starts[start])
+    if not verify:
+        result.verdict = None
     return result
 
 
@@ -174,6 +195,7 @@ class Run:
     results: list[Result]
     skipped: list[tuple[SolverSpec, str]]
     notes: list[str]
+    interrupted: bool = False          # Ctrl-C: the methods after the last result did not run
 
 
 def run(problem: Problem, method: str = "all", *, objective=None, options: dict | None = None,
@@ -190,7 +212,24 @@ def run(problem: Problem, method: str = "all", *, objective=None, options: dict 
     objective = objective or problem.compile()
     if starts is None and check:
         check_start(problem, objective)       # f(x0) nan or inf: one clear error, not N failed runs
-    results = []
+    results: list[Result] = []
+    interrupted = False
+    try:
+        _run_each(problem, sel, shares, objective, starts, seed, progress, settings, results)
+    except Interrupted as stop:
+        results.append(stop.result)
+        interrupted = True
+    if problem.solution is not None and problem.solution.f is not None:
+        judge_against_solution(results, problem.solution)
+    notes = [r.extra["auto_reason"] for r in results if "auto_reason" in r.extra]
+    if interrupted:
+        left = [s.name for s in sel.specs[len(results):]]
+        notes.append("interrupted (Ctrl-C)" + (f": {', '.join(left)} did not run" if left else ""))
+    return Run(results, sel.skipped, notes, interrupted)
+
+
+def _run_each(problem, sel, shares, objective, starts, seed, progress, settings, results) -> None:
+    """Each selected method in turn (the best of ``starts`` starts when asked), appended to ``results``."""
     for s in sel.specs:
         if starts is not None:
             from gradcli.run.multistart import best_of, start_points
@@ -211,10 +250,17 @@ def run(problem: Problem, method: str = "all", *, objective=None, options: dict 
         finally:
             if watch is not None:
                 watch.close()
-    for r, s in zip(results, sel.specs):
-        if s.name in sel.reasons:
-            r.extra["auto_reason"] = sel.reasons[s.name]
-    return Run(results, sel.skipped, list(sel.reasons.values()))
+
+
+def judge_against_solution(results, solution, tol: float = 1e-6) -> None:
+    """A problem file's published f*: each run's gap to it (``f_star``), and whether it ends short of it
+    by more than the file's ``solution.tol`` (default 1e-6, relative to max(1, |f*|), compare's rule)."""
+    f_star = float(solution.f)
+    tol = (solution.tol or tol) * max(1.0, abs(f_star))
+    for r in results:
+        r.extra["f_star"] = f_star
+        gap = (r.fun - f_star) if r.sense == "min" else (f_star - r.fun)
+        r.extra["short_of_f_star"] = not (gap <= tol)
 
 
 def solve(problem: Problem, method: str = "all", *, start: int = 0, objective=None,

@@ -16,6 +16,23 @@ DIVERGENCE_LIMIT = -1e20    # f below this is treated as unbounded below (COBYQA
 class TimeLimit(Exception):
     """Raised from inside an evaluation when a run's time budget is spent."""
 
+    status = Status.TIMEOUT
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C inside a run, carrying that run's Result: the caller keeps it and stops (a KeyboardInterrupt
+    still, so whatever stops on Ctrl-C stops on this too)."""
+
+    def __init__(self, result):
+        super().__init__("interrupted")
+        self.result = result
+
+
+class EvaluationLimit(TimeLimit):
+    """Raised from inside an evaluation when a run's evaluation budget (auto's --maxfev) is spent."""
+
+    status = Status.MAXFEV
+
 
 @dataclass
 class Settings:
@@ -27,6 +44,7 @@ class Settings:
     bounds: list[tuple[float, float]] | None = None
     constraints: list = field(default_factory=list)     # compiled Constraint objects
     trace: bool = False
+    gradient: str = "exact"     # "fd": SciPy's own finite differences (jac=None) instead of our derivative
     options: dict = field(default_factory=dict)
 
 
@@ -53,7 +71,7 @@ class Tracer:
         g = self.objective.grad_uncounted(x)
         c = self.objective.counts
         self.rows.append(TraceRow(len(self.rows), self.objective.fun_uncounted(x),
-                                  float(np.max(np.abs(g))) if g.size else 0.0, step, c.nfev, c.njev))
+                                  float(np.max(np.abs(g))) if g.size else 0.0, step, c.nfev, c.njev, x=x))
 
     def callback(self, xk, *args):
         """SciPy's legacy callback signature (xk[, state]); works for every minimize method."""
@@ -106,13 +124,20 @@ def error_result(method: str, objective, x0, exc: BaseException, started: float,
     A run stopped by its time limit reports the best feasible point it evaluated (``best``: a BestSeen)."""
     nfev, njev, nhev = objective.counts.snapshot()
     elapsed = time.perf_counter() - started
-    if isinstance(exc, TimeLimit):
+    if isinstance(exc, KeyboardInterrupt):
         if best is not None and best.best_x is not None:
-            r = finish(method, objective, best.best_x, Status.TIMEOUT, f"{exc}; the best feasible point it "
+            r = finish(method, objective, best.best_x, Status.INTERRUPTED, "Ctrl-C; the best feasible point it "
                        "evaluated is returned", None, started)
             r.time = elapsed
             return r
-        status, message = Status.TIMEOUT, str(exc)
+        status, message = Status.INTERRUPTED, "Ctrl-C before any feasible point was evaluated"
+    elif isinstance(exc, TimeLimit):
+        if best is not None and best.best_x is not None:
+            r = finish(method, objective, best.best_x, exc.status, f"{exc}; the best feasible point it "
+                       "evaluated is returned", None, started)
+            r.time = elapsed
+            return r
+        status, message = exc.status, str(exc)
     else:
         status, message = Status.ERROR, f"{type(exc).__name__}: {exc}"[:300]
     x = np.array(x0, dtype=float).ravel()

@@ -16,7 +16,7 @@ import numpy as np
 
 from gradcli.errors import GradcliError
 from gradcli.result import Status, TraceRow
-from gradcli.solvers.common import DIVERGENCE_LIMIT, Settings, finish
+from gradcli.solvers.common import DIVERGENCE_LIMIT, Settings, Tracer, finish
 from gradcli.solvers.gd_directions import Adam, HeavyBall, Nesterov, Steepest
 from gradcli.solvers.gd_steps import Armijo, BarzilaiBorwein, FixedStep
 
@@ -83,15 +83,15 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
     f, g = objective.fun(x), objective.grad(x)
     rows: list[TraceRow] | None = [] if trace else None
 
-    def row(k, f, gnorm, dx, alpha):
+    def row(k, x, f, gnorm, dx, alpha):
         if rows is not None:
             c = objective.counts
-            rows.append(TraceRow(k, f, gnorm, dx, c.nfev, c.njev, alpha))
+            rows.append(TraceRow(k, f, gnorm, dx, c.nfev, c.njev, alpha, x=np.array(x, dtype=float)))
 
     if not (_finite(x, f) and np.all(np.isfinite(g))):
         return Outcome(x, Status.NONFINITE, f"f or ∇f is not finite at the start point (f = {f})", 0, math.nan, rows)
     gnorm = box.gradient_norm(x, g)
-    row(0, f, gnorm, None, None)
+    row(0, x, f, gnorm, None, None)
     need_dx = trace or xtol > 0
     for k in range(1, maxiter + 1):
         if gnorm <= gtol:
@@ -118,7 +118,7 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
         step.accepted(x, g, trial, g_new)
         df = f - trial.f
         x, f, g, gnorm = trial.x, trial.f, g_new, gnorm_new
-        row(k, f, gnorm, dx if need_dx else None, trial.alpha)
+        row(k, x, f, gnorm, dx if need_dx else None, trial.alpha)
         if gnorm <= gtol:
             return Outcome(x, Status.GTOL, f"‖∇f‖∞ = {gnorm:.3g} ≤ gtol = {gtol:g}", k, gnorm, rows)
         if ftol > 0 and abs(df) <= ftol * max(1.0, abs(f)):
@@ -133,19 +133,25 @@ def descend(objective, x0, direction, step, box: Box, *, maxiter: int, gtol: flo
                    "raise --maxiter", maxiter, gnorm, rows)
 
 
-def train(objective, x0, lr: float, maxiter: int, f_every: int) -> Outcome:
+def train(objective, x0, lr: float, maxiter: int, f_every: int, tracer: Tracer | None = None) -> Outcome:
     """Training mode of plain gradient descent, x ← x − lr·∇f for exactly ``maxiter`` steps: what
     ``descend`` does with a fixed step and no gradient test, without its per-step bookkeeping (trial
     records, norms, projections: ~20 µs a step, 17% of a 400×784 logistic-regression step). The same
     evaluations are made and counted: ∇f every step, f at the start and every ``f_every`` steps, where
-    divergence is tested; the last finite checked iterate is returned if it blew up."""
+    divergence is tested; the last finite checked iterate is returned if it blew up. A ``tracer`` records
+    every iterate with uncounted evaluations, so --trace and --plot change no count."""
     x = np.array(x0, dtype=float)
+    record = tracer.record if tracer is not None and tracer.enabled else None
+    if record is not None:
+        tracer.start(x)
     f, g = objective.fun(x), objective.grad(x)
     if not (math.isfinite(f) and np.all(np.isfinite(g))):
         return Outcome(x, Status.NONFINITE, f"f or ∇f is not finite at the start point (f = {f})", 0, math.nan, None)
     good, good_k = x, 0
     for k in range(1, maxiter + 1):
         x = x - lr * g
+        if record is not None:
+            record(x)
         if k % f_every == 0:
             f = objective.fun(x)
             if not math.isfinite(f) or f < DIVERGENCE_LIMIT:
@@ -204,13 +210,15 @@ def run(spec, objective, x0, settings: Settings):
         cfg["gtol"] = 0.0
     direction, step = rules(spec.name, cfg)
     box = Box(settings.bounds, objective.n)
-    if cfg["gtol"] == 0 and not cfg["ftol"] and not settings.trace and isinstance(step, FixedStep):
+    if cfg["gtol"] == 0 and not cfg["ftol"] and isinstance(step, FixedStep):
         # training mode (array problems without --gtol): a fixed step needs ∇f only; f, for the divergence
         # test and the progress bar, is evaluated every TRAIN_F_EVERY steps (and at the end, for the result)
         step.f_every = TRAIN_F_EVERY
     started = time.perf_counter()
     if isinstance(step, FixedStep) and step.f_every > 1 and isinstance(direction, Steepest) and not box.active:
-        out = train(objective, x0, step.lr, settings.maxiter or MAXITER, step.f_every)
+        tracer = Tracer(objective, settings.trace)
+        out = train(objective, x0, step.lr, settings.maxiter or MAXITER, step.f_every, tracer)
+        out.trace = tracer.rows
     else:
         out = descend(objective, x0, direction, step, box, maxiter=settings.maxiter or MAXITER, gtol=cfg["gtol"],
                       ftol=cfg["ftol"], xtol=cfg["xtol"], trace=settings.trace)

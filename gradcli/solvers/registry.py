@@ -149,6 +149,11 @@ for _spec in (
                bounds="required", options=(("--grid", "grid points per variable, both bounds included (SciPy's "
                                                       "Ns, default 20); Ns**n evaluations of f"),),
                note="grid search, then L-BFGS-B inside the bounds; never returns a point outside them"),
+    SolverSpec("auto", "auto", "auto", "gradcli.run.auto:portfolio", (), bounds="yes", constraints=True,
+               options=(("--maxfev", "a cap on f evaluations over every step of the portfolio"),
+                        ("--local", "no global phase, even when every variable has finite bounds")),
+               note="a portfolio: a first method from the problem's structure, verified; complementary methods "
+                    "when that is not a verified minimum; a global phase over a finite box"),
     SolverSpec("gd", "gd", "gd", _GD, ("steepest-descent", "gradient-descent"), needs_grad=True, bounds="yes",
                options=(("--step", "step rule: fixed (x ← x − lr·∇f), armijo (backtracking, default) or bb "
                                    "(Barzilai–Borwein, nonmonotone)"),
@@ -180,6 +185,8 @@ def resolve(method: str, problem) -> tuple[list[SolverSpec], list[tuple[SolverSp
     for w in words:
         if normalize(w) == "all":
             for spec in REGISTRY:
+                if spec.family == "auto":      # a portfolio of the others, not one more method
+                    continue
                 why = spec.applicable(problem)
                 if why:
                     skipped.append((spec, why))

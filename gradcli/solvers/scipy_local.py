@@ -11,6 +11,17 @@ from gradcli.solvers.common import Settings, Tracer, finish, status_from_scipy
 
 # the option that caps iterations, per method (TNC counts function evaluations instead)
 _MAXITER_KEY = {"tnc": "maxfun"}
+# gradient methods that run on SciPy's own finite differences when given jac=None (--gradient fd)
+FD_METHODS = ("cg", "bfgs", "l-bfgs-b", "tnc", "slsqp")
+
+
+def check_fd(specs) -> None:
+    """--gradient fd for a method that cannot take it is the user's mistake, said before any work."""
+    from gradcli.errors import GradcliError
+    bad = [s.name for s in specs if s.needs_grad and s.name not in FD_METHODS]
+    if bad:
+        raise GradcliError(f"--gradient fd: {', '.join(bad)} cannot run on SciPy's finite differences; choose among "
+                           f"{', '.join(FD_METHODS)} (or the derivative-free nelder-mead, powell, cobyla, cobyqa)")
 
 
 def scipy_constraints(spec, settings: Settings):
@@ -42,7 +53,8 @@ def run(spec, objective, x0, settings: Settings):
     tracer = Tracer(objective, settings.trace)
     tracer.start(x0)
     kwargs = {}
-    if spec.needs_grad:
+    fd = settings.gradient == "fd" and spec.name in FD_METHODS    # jac=None: SciPy's default 2-point differences
+    if spec.needs_grad and not fd:
         kwargs["jac"] = objective.grad
     if spec.needs_hess:
         if spec.name in ("newton-cg", "trust-ncg", "trust-krylov") and objective.capabilities.prefers_hessp:
@@ -69,6 +81,11 @@ def run(spec, objective, x0, settings: Settings):
     elif "constr_violation" in r:
         extra["solver_maxcv"] = float(r["constr_violation"])
     extra["solver_counts"] = {k: int(r[k]) for k in ("nfev", "njev", "nhev") if k in r}
+    if spec.name == "slsqp":    # fmin_slsqp prints its exit mode (--format scipy)
+        extra["solver_status"] = int(r.get("status", -1))
+    if fd:   # SciPy's njev counts its difference gradients, whose f calls are in nfev; ours saw no ∇f call
+        extra["fd_gradients"] = extra["solver_counts"].pop("njev", None)
+        extra["gradient"] = "SciPy finite differences (jac=None)"
     message = str(r.get("message", ""))
     return finish(spec.label, objective, r.x, status_from_scipy(bool(r.success), message), message,
                   r.get("nit"), started, tracer, extra)

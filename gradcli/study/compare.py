@@ -14,8 +14,7 @@ import os
 import threading
 from dataclasses import asdict, dataclass, replace
 
-from gradcli.problem.file import find_files, parse_text, problem_from_text, read_text
-from gradcli.run.solve import select
+from gradcli.problem.file import data_digest, find_files, parse_text, problem_from_text, read_text
 from gradcli.solvers.registry import REGISTRY
 
 DEFAULT_TOL = 1e-6
@@ -39,6 +38,7 @@ class Task:
     solve_tol: float = DEFAULT_TOL     # solved means f - f* <= solve_tol * max(1, |f*|) (file's tol wins)
     history: bool = False
     x0: tuple[float, ...] | None = None  # a generated start (--starts); None: the file's start number `start`
+    engine: str = "minimize"           # minimize | least-squares | root (gradcli/study/kinds.py)
 
     @property
     def key(self) -> str:
@@ -46,9 +46,12 @@ class Task:
 
         The results file (--results) is keyed by it, so a re-run with the same options skips the run
         and one with different options does not. ``history`` is left out: it changes what is recorded,
-        not what runs (and a study with --results always records it)."""
+        not what runs (and a study with --results always records it). The contents of data files the
+        problem names are in it too: an edited t.csv is a new run."""
         what = [self.sha256, self.method, self.start, self.seed, self.x0, self.tol, self.maxiter, self.timeout,
                 self.solve_tol]
+        data = data_digest(self.text, self.path)
+        what += [data] if data else []        # keys of problems without data files are as before
         return hashlib.sha256(json.dumps(what).encode()).hexdigest()[:32]
 
 
@@ -64,29 +67,48 @@ def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
 
     ``starts`` adds that many generated starting points per problem (gradcli.starts) after the file's own.
     """
+    from gradcli.problem.kinds import FIT, ROOT, kind
     from gradcli.problem.starts import extra_starts
+    from gradcli.study import kinds
 
+    words = kinds.split_words(methods)      # an unknown name stops the study before anything runs
     tasks: list[Task] = []
     skipped: list[tuple] = []
     names: dict[str, str] = {}
     for path in find_files(paths):
         pt = read_text(path)
-        problem = problem_from_text(pt)
+        k = kind(pt.doc)
+        if k == ROOT:
+            from gradcli.roots.problem_file import load_root
+            problem = load_root(pt)
+            runs, skips = kinds.plan_root(problem, words)
+        elif k == FIT:
+            from gradcli.fit.problem_file import load_fit
+            from gradcli.fit.run import start_point
+            problem = load_fit(pt)
+            runs, skips = kinds.plan_fit(problem, words)
+            x0 = start_point(problem.model, problem.p0)[0].tolist()
+        else:
+            problem = problem_from_text(pt)
+            runs, skips = kinds.plan_minimize(problem, words)
         if problem.name in names:
             from gradcli.problem.file import ProblemFileError
             raise ProblemFileError(path, pt.lines.get(("name",)), "name",
                                    f"'{problem.name}' is also the name of {names[problem.name]}; names must be unique")
         names[problem.name] = str(path)
-        sel = select(methods, problem, strict=False)     # an unknown name stops the study before anything runs
-        specs = sel.specs
-        named = {REGISTRY.get(w).name for w in methods.split(",") if w.strip() and w.strip().lower() not in ("all", "auto")}
-        skipped += [(problem.name, spec.name, why) for spec, why in sel.skipped if spec.name in named]
-        points = [None] * len(problem.starts) + [
-            tuple(p) for p in extra_starts(problem.x0, problem.bounds, starts, seed, pt.sha256)]
+        skipped += skips
+        if k == FIT:
+            points = [None] + [tuple(p) for p in extra_starts(x0, None, starts, seed, pt.sha256)]
+        elif k == ROOT:
+            points = [None] + ([tuple(p) for p in extra_starts(problem.x0, None, starts, seed, pt.sha256)]
+                               if problem.x0 is not None else [])
+        else:
+            points = [None] * len(problem.starts) + [
+                tuple(p) for p in extra_starts(problem.x0, problem.bounds, starts, seed, pt.sha256)]
         for start, x0 in enumerate(points):
-            for spec in specs:
-                tasks.append(Task(problem.name, str(path), pt.text, pt.sha256, spec.name, start,
-                                  run_seed(seed, pt.sha256, spec.name, start), x0=x0, **task_options))
+            for method, engine in runs:
+                tasks.append(Task(problem.name, str(path), pt.text, pt.sha256, method, start,
+                                  run_seed(seed, pt.sha256, method, start), x0=x0, engine=engine, **task_options))
     return tasks, skipped
 
 
@@ -105,15 +127,17 @@ def _cache() -> dict[str, tuple]:
 
 
 def _compiled(task: Task):
-    """The problem and its compiled objective, built once per worker thread and problem text."""
+    """The problem and its compiled objective, built once per worker thread and problem text (and data files'
+    contents: a long-lived worker must not reuse an edited t.csv's old values)."""
     cache = _cache()
-    if task.sha256 not in cache:
+    key = task.sha256 + data_digest(task.text, task.path)
+    if key not in cache:
         from gradcli.run.solve import compile_problem
         problem = problem_from_text(parse_text(task.text, task.path))
-        cache[task.sha256] = (problem, compile_problem(problem))
+        cache[key] = (problem, compile_problem(problem))
         with _LOCK:
             _COMPILES[0] += 1
-    return cache[task.sha256]
+    return cache[key]
 
 
 def worker_state() -> dict:
@@ -143,9 +167,62 @@ def run_task(task: Task) -> dict:
         return _run_task(task)
 
 
+def _loaded(task: Task):
+    """A root or fit file (or a residual model beside the compiled objective), once per worker thread."""
+    cache = _cache()
+    key = (task.sha256 + data_digest(task.text, task.path), "other")
+    if key not in cache:
+        from gradcli.problem.kinds import FIT, ROOT, kind
+        pt = parse_text(task.text, task.path)
+        k = kind(pt.doc)
+        if k == ROOT:
+            from gradcli.roots.problem_file import load_root
+            cache[key] = (k, load_root(pt))
+        elif k == FIT:
+            from gradcli.fit.problem_file import load_fit
+            cache[key] = (k, load_fit(pt))
+        else:
+            from gradcli.fit.residuals import ResidualModel
+            problem, objective = _compiled(task)
+            cache[key] = (k, (problem, objective, ResidualModel(problem)))
+    return cache[key]
+
+
+def _run_other(task: Task) -> dict:
+    """A least-squares or root run (gradcli/study/other_runs.py) → the same record keys as a minimize run."""
+    from gradcli.study import other_runs
+
+    from gradcli.problem.kinds import FIT, ROOT
+
+    k, loaded = _loaded(task)
+    f0 = None
+    if k == ROOT:
+        rec = other_runs.run_root(task, loaded)
+        f_star, ok = 0.0, rec.pop("solved")
+        rec.pop("f_star")
+        n = loaded.n
+    elif k != FIT:
+        problem, objective, model = loaded
+        x0 = task.x0 if task.x0 is not None else problem.starts[task.start]
+        rec, f0 = other_runs.run_residuals(task, problem, objective, model, x0)
+        f_star = problem.solution.f if problem.solution else None
+        tol = problem.solution.tol if problem.solution and problem.solution.tol else task.solve_tol
+        ok, n = solved(rec["fun"], f_star, tol, rec.get("maxcv")), problem.n
+    else:
+        rec, f0 = other_runs.run_fit(task, loaded)
+        f_star, n = loaded.f_star, loaded.model.p
+        ok = solved(rec["fun"], f_star, loaded.tol or task.solve_tol)
+    rec.update(problem=task.problem, start=task.start, n=n, seed=task.seed, f_star=f_star, solved=ok)
+    if task.history and task.engine != "root":
+        rec["f0"] = _finite(f0)
+    return rec
+
+
 def _run_task(task: Task) -> dict:
     from gradcli.run.solve import solve_one
 
+    if task.engine != "minimize":
+        return _run_other(task)
     problem, objective = _compiled(task)
     start = task.start
     if task.x0 is not None:      # a generated start: the same problem from that point
@@ -189,7 +266,7 @@ def failure_record(task: Task, message: str) -> dict:
         f_star = float(parse_text(task.text, task.path).doc["solution"]["f"])
     except Exception:  # noqa: BLE001 - no (readable) solution: not judged
         f_star = None
-    return {"method": REGISTRY.get(task.method).label, "x": None, "fun": None, "grad_norm": None, "nit": None, "nfev": 0, "njev": 0,
+    return {"method": REGISTRY.get(task.method).label if task.engine == "minimize" else task.method, "x": None, "fun": None, "grad_norm": None, "nit": None, "nfev": 0, "njev": 0,
             "nhev": 0, "time": 0.0, "success": False, "status": "error", "message": message,
             "problem": task.problem, "start": task.start, "seed": task.seed, "f_star": f_star,
             "solved": None if f_star is None else False}

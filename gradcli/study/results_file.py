@@ -29,7 +29,8 @@ from gradcli.errors import GradcliError
 
 KEY = "run_key"
 HEADER = {"gradcli": "results", "version": 1}
-MAX_BYTES = 2_000_000_000        # read whole: a study of 100 000 runs with histories is ~1 GB
+MAX_BYTES = 500_000_000          # read line by line, every record kept: 100 000 runs with histories is ~100 MB
+MAX_FIRST_LINE = 64 << 20        # the header (or, in a file from before it, one record) is far shorter
 MAX_NOTE = 200                   # characters of a bad line shown in the one note about it
 
 
@@ -97,22 +98,25 @@ class ResultsFile:
         if size > MAX_BYTES:
             raise GradcliError(f"{self.path}: {size} bytes; a results file is read whole and the limit is {MAX_BYTES} "
                                "(MAX_BYTES): start a new file")
-        self._fh.seek(0)
-        raw = self._fh.read(MAX_BYTES + 1)
-        if not raw:                                  # new or empty: ours from now on
+        if size == 0:                                # new or empty: ours from now on
             self._write(json.dumps(HEADER) + "\n")
             return {}, False
-        lines = raw.split(b"\n")
-        first = _parse(lines[0]) if len(lines) > 1 else None
-        legacy = first is not HEADER_SEEN and problem_with(first) is None
-        if first is not HEADER_SEEN and not legacy:
+        self._fh.seek(0)
+        first = self._fh.readline(MAX_FIRST_LINE)     # decide from the first line alone, before reading on
+        head = _parse(first) if first.endswith(b"\n") else None
+        legacy = head is not HEADER_SEEN and problem_with(head) is None
+        if head is not HEADER_SEEN and not legacy:
             raise GradcliError(f"{self.path}: not a gradcli results file (its first line is not the header "
                                f"{json.dumps(HEADER)}); left untouched: give --results a new file name")
         done: dict[str, dict] = {}
         bad: list[tuple[int, str]] = []
-        torn = bool(lines[-1])                       # text after the last newline: a killed writer's half line
-        for n, line in enumerate(lines[:-1], 1):
-            if n == 1 and not legacy or not line.strip():
+        end, torn = (0 if legacy else len(first)), False
+        for n, line in enumerate(self._fh if not legacy else _chain(first, self._fh), 1 if legacy else 2):
+            if not line.endswith(b"\n"):            # a killed writer's half line: cut below, run again
+                torn = True
+                break
+            end += len(line)
+            if not line.strip():
                 continue
             rec = _parse(line)
             why = "not JSON" if rec is NOT_JSON else problem_with(rec)
@@ -125,7 +129,7 @@ class ResultsFile:
             self.notes.append(f"{self.path}: {len(bad)} line{'s' if len(bad) > 1 else ''} not valid results "
                               f"records (line {n}: {why}); those runs are run again")
         if torn:
-            self._fh.truncate(len(raw) - len(lines[-1]))
+            self._fh.truncate(end)
             self._fh.flush()
             os.fsync(self._fh.fileno())
         return done, torn
@@ -162,6 +166,11 @@ class ResultsFile:
         self.close()
 
 
+def _chain(first: bytes, rest):
+    yield first
+    yield from rest
+
+
 HEADER_SEEN = object()
 NOT_JSON = object()
 
@@ -177,11 +186,11 @@ def _parse(line: bytes):
 
 def _open(path: Path) -> int:
     """A regular file only: a FIFO would block, /dev/zero never ends, /dev/null cannot be fsync'd."""
-    if path.is_dir():
-        raise GradcliError(f"{path}: is a directory; give a file name for --results")
-    if not path.parent.is_dir():
-        raise GradcliError(f"{path}: folder {path.parent} does not exist")
     try:
+        if path.is_dir():
+            raise GradcliError(f"{_short(str(path))}: is a directory; give a file name for --results")
+        if not path.parent.is_dir():
+            raise GradcliError(f"{_short(str(path))}: folder {_short(str(path.parent))} does not exist")
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o666)
     except OSError as exc:
         raise GradcliError(f"{_short(str(path))}: cannot open it for --results ({exc.strerror})") from None
