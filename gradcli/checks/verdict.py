@@ -39,7 +39,7 @@ Tolerances (why these numbers):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
