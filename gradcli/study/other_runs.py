@@ -66,8 +66,11 @@ def _least_squares(task, model, p0, settings):
     deadline = time.perf_counter() + task.timeout if task.timeout is not None else None
     counter = StudyCounter(model, deadline, task.history)
     started = time.perf_counter()
+    name = task.method
+    if name == "auto":            # fit's own default: lm (MINPACK), trf when there are bounds
+        name = "trf" if settings.bounded else "lm"
     try:
-        fr = methods.run(task.method, task.method, model, p0, settings, counter)
+        fr = methods.run(name, task.method, model, p0, settings, counter)
     except TimeUp:
         x = counter.best_x if counter.best_x is not None else np.asarray(p0, dtype=float)
         fr = methods.FitRun(task.method, task.method, x, False, "time limit reached",
@@ -140,7 +143,7 @@ def run_root(task, rp) -> dict:
     from gradcli.roots.verdict import NO_RESULT, verified
 
     x0 = list(task.x0) if task.x0 is not None else rp.x0
-    specs = runner.resolve(task.method, rp.eqs, rp.bracket, x0)
+    specs = runner.resolve(None if task.method == "auto" else task.method, rp.eqs, rp.bracket, x0)
     _, runs = runner.run(specs, rp.eqs, rp.bracket, x0, task.tol or 1e-10, task.maxiter)
     rr = runs[0]
     status = Status.CONVERGED if rr.success else (Status.ERROR if rr.verdict == NO_RESULT else Status.FAILED)
@@ -152,4 +155,6 @@ def run_root(task, rp) -> dict:
            "count_mismatch": rr.count_mismatch, "solved": verified(rr.verdict), "f_star": 0.0}
     if task.history:
         rec["history"] = None         # root finders report no best-f history: data profiles leave them out
+    if task.method == "auto":
+        rec["auto_reason"] = f"auto → {specs[0].method}: the root command's default for this problem"
     return rec
