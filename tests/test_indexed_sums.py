@@ -214,13 +214,10 @@ def test_long_sums_built_unevaluated_keep_every_limit(bad, words):
         build_problem(text)
 
 
-def test_stationary_and_grad_commands_write_kept_whole_sums_out():
+def test_stationary_command_writes_kept_whole_sums_out():
     r = CliRunner().invoke(cli, ["stationary", "sum((x[i]-1)**2, i, 0, n-1)", "--dim", "60"])
     assert r.exit_code == 0 and "global minimum: f = 0" in r.output, r.output
-    r = CliRunner().invoke(cli, ["grad", CHAINED, "--dim", "60", "--at", ",".join(["1"] * 60), "--json"])
-    assert r.exit_code == 0, r.output
-    d = json.loads(r.output)
-    assert len(d["gradient"]) == 60 and np.allclose(d["values"], 0.0)
+    # the printed gradient (grad command) goes through Objective(problem.expr, ...): test_expand_gives_...
 
 
 @pytest.mark.parametrize("case", range(len(CASES)))
