@@ -243,3 +243,20 @@ def test_long_slices_reuse_buffers_and_give_the_same_numbers(case, monkeypatch):
         np.testing.assert_allclose(buffered.hessp(x, p), plain.hessp(x, p), rtol=1e-12, atol=1e-12)
     assert (buffered.hess(xs[0]) != plain.hess(xs[0])).nnz == 0 or \
         np.allclose((buffered.hess(xs[0]) - plain.hess(xs[0])).data, 0, atol=1e-10)
+
+
+def test_buffered_kernels_are_per_thread():
+    from concurrent.futures import ThreadPoolExecutor
+    n = 40_000
+    objectives = [gradcli.objective(CHAINED, dim=n) for _ in range(2)]   # one shared model, two objectives
+    assert objectives[0].parts[0].g is objectives[1].parts[0].g
+    xs = [np.linspace(-1, 1, n) * s for s in (0.5, 1.5)]
+
+    def work(k):
+        return [objectives[k].grad(xs[k]) for _ in range(30)]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(work, (0, 1)))
+    for k in (0, 1):
+        for g in results[k]:
+            np.testing.assert_allclose(g, rosen_der(xs[k]), rtol=1e-12, atol=1e-9)

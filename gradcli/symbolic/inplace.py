@@ -12,6 +12,7 @@ the next call of the same kernel (and copy what they keep).
 from __future__ import annotations
 
 import ast
+import threading
 
 import numpy as np
 import sympy as sp
@@ -24,15 +25,20 @@ _ALLOWED = codegen._ALLOWED_NODES + (ast.Expr,)
 
 
 class Buffered:
-    """A generated kernel with its buffers, allocated on the first call."""
+    """A generated kernel with its buffers, allocated on a thread's first call: kernels are shared by the
+    objectives of one expression (gradcli/symbolic/indexed.py caches the model), and a thread pool may
+    evaluate two of them at once, so each thread writes into buffers of its own."""
 
     def __init__(self, fn, nbuf: int, size: int):
-        self.fn, self.nbuf, self.size, self.bufs = fn, nbuf, size, None
+        self.fn, self.nbuf, self.size = fn, nbuf, size
+        self.local = threading.local()
 
     def __call__(self, *args):
-        if self.bufs is None:
-            self.bufs = [np.empty(self.size) for _ in range(self.nbuf)]
-        return self.fn(*args, *self.bufs)
+        try:
+            bufs = self.local.bufs
+        except AttributeError:
+            bufs = self.local.bufs = [np.empty(self.size) for _ in range(self.nbuf)]
+        return self.fn(*args, *bufs)
 
 
 def inplace_kernel(args, exprs, namespace: dict, size: int):
