@@ -33,7 +33,7 @@ def list_problems(paths, tag, as_json):
     """
     import json
 
-    from gradcli.expr.parse import lazy
+    from gradcli.expr.syntax import lazy
     from gradcli.problem.file import find_files, read_text
     from gradcli.problem.listing import summary
 

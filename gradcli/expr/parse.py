@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import math
 import re
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 import sympy as sp
@@ -22,7 +21,7 @@ from gradcli.expr.syntax import (MAX_DEPTH, MAX_DIM, MAX_EXPONENT, MAX_LENGTH, M
                      MAX_MINMAX_ARGS, MAX_NUMBER_DIGITS, MAX_SUM_TERMS, _LOOKALIKES, _check_characters,
                      _to_python_source)
 
-lazy = ContextVar("lazy", default=False)
+from gradcli.expr.syntax import lazy  # noqa: E402 (the switch lives where SymPy is not imported)
 """True while only names and checks are wanted (``problems list``): terms are built unevaluated."""
 
 

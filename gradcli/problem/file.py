@@ -238,8 +238,9 @@ def _short(v) -> str:
     return s if len(s) <= 40 else s[:37] + "..."
 
 
-def problem_from_text(pt: ProblemText, **overrides):
-    """Build the Problem; ``overrides`` (x0, bounds, constraints, params) come from the command line."""
+def problem_from_text(pt: ProblemText, *, check_residuals: bool = True, **overrides):
+    """Build the Problem; ``overrides`` (x0, bounds, constraints, params) come from the command line.
+    ``check_residuals=False`` skips proving Σ rᵢ² = objective (compiling both): for listing names only."""
     from gradcli.problem.kinds import MINIMIZE, require
 
     require(pt, (MINIMIZE,))
@@ -305,7 +306,7 @@ def problem_from_text(pt: ProblemText, **overrides):
         from gradcli.problem.residuals import check_sum, parse_residuals
         problem.residuals = list(d["residuals"])
         problem.residual_exprs = parse_residuals(pt, params, d.get("dim"), problem.variables)
-        if "objective" in d:
+        if "objective" in d and check_residuals:
             check_sum(pt, problem, problem.residual_exprs)
     problem.source_file = str(pt.path)
     problem.sha256 = pt.sha256
