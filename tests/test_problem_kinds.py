@@ -153,8 +153,10 @@ ROSEN_R = 'residuals: ["10*(x2 - x1**2)", "1 - x1"]\n'
 ])
 def test_bad_files_say_file_line_field(tmp_path, text, where):
     f = write(tmp_path, text)
-    r = CliRunner().invoke(cli, ["problems", "list", str(f)])
-    assert r.exit_code == 2, r.output
+    # `problems list` reads names from the validated document without building anything (issue: problems
+    # list in a blink); `problems check` builds each file and reports what is wrong with it
+    r = CliRunner(env={"COLUMNS": "3000"}).invoke(cli, ["problems", "check", str(f)])
+    assert r.exit_code in (1, 2), r.output
     assert str(f) + where in r.output or (f"{f}:" in r.output and where in r.output), r.output
     assert "Traceback" not in r.output
 
@@ -176,7 +178,7 @@ def test_bad_fit_files_say_file_line_field(tmp_path):
 
 def test_residuals_that_do_not_sum_to_the_objective_are_refused(tmp_path):
     f = write(tmp_path, "name: t\n" + ROSEN_R + "objective: 100*(x2 - x1**2)**2 + (1 - x1)**3\nx0: [-1.2, 1]\n")
-    for command in (["minimize", str(f)], ["fit", str(f)], ["compare", str(f)], ["problems", "list", str(f)]):
+    for command in (["minimize", str(f)], ["fit", str(f)], ["compare", str(f)]):
         r = CliRunner().invoke(cli, command)
         assert r.exit_code == 2, (command, r.output)
         assert f"{f}:2: residuals: Σ rᵢ² = 24.2 but objective = 30.008" in r.output, r.output

@@ -121,8 +121,9 @@ class Equations:
 
 
 def build(text: str, *, variables: list[str] | None = None, params: dict | None = None, dim: int | None = None,
-          fixed_point: bool = False) -> Equations:
-    """Parse 'F1; F2; ...' (or, with ``fixed_point``, 'g1; g2; ...' for x = g(x)) into Equations."""
+          fixed_point: bool = False, compile: bool = True) -> Equations:
+    """Parse 'F1; F2; ...' (or, with ``fixed_point``, 'g1; g2; ...' for x = g(x)) into Equations;
+    ``compile=False`` checks and parses only (listing a library needs no Jacobian)."""
     from gradcli.expr.parse import natural_key, parse
     from gradcli.problem.core import _variables
 
@@ -138,5 +139,6 @@ def build(text: str, *, variables: list[str] | None = None, params: dict | None 
                                f"for {len(symbols)} variable{'s' if len(symbols) != 1 else ''} ({', '.join(names)})")
         exprs = [g - s for g, s in zip(exprs, symbols)]
     eqs = Equations(texts, exprs, symbols, names, fixed_point)
-    eqs.compile()
+    if compile:
+        eqs.compile()
     return eqs

@@ -38,8 +38,9 @@ class RootProblem:
         return [self.x0] if self.x0 is not None else [None]
 
 
-def load_root(pt) -> RootProblem:
-    """A validated root file → RootProblem (every error FILE:LINE: field: message)."""
+def load_root(pt, compile: bool = True) -> RootProblem:
+    """A validated root file → RootProblem (every error FILE:LINE: field: message); ``compile=False``:
+    checked and parsed, F and J not compiled (``problems list``)."""
     from gradcli.expr.parse import natural_key, parse
     from gradcli.problem.core import _variables, _vector
     from gradcli.roots.equations import build
@@ -58,7 +59,8 @@ def load_root(pt) -> RootProblem:
             raise ProblemFileError(pt.path, pt.lines.get(where), f"equations[{i}]", str(exc)) from None
     try:
         variables = _variables(tuple(sorted(names, key=natural_key)), d.get("variables"), "; ".join(d["equations"]))
-        eqs = build("; ".join(d["equations"]), variables=list(variables), params=params, dim=d.get("dim"))
+        eqs = build("; ".join(d["equations"]), variables=list(variables), params=params, dim=d.get("dim"),
+                    compile=compile)
     except ProblemError as exc:
         field_ = "variables" if exc.field == "variables" else "equations"
         raise ProblemFileError(pt.path, pt.lines.get((field_,)), field_, exc.reason) from None
