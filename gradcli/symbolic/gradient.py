@@ -96,7 +96,9 @@ def _with_alarm(seconds: float, work):
     armed = [True]
 
     def ring(signum, frame):
-        if armed[0]:
+        # not from inside a weakref callback or __del__: Python would swallow it there and print
+        # "Exception ignored in ..." on stderr; the next alarm, REPEAT seconds later, lands in the work
+        if armed[0] and not _in_finalizer(frame):
             raise _Timeout()
 
     old = signal.signal(signal.SIGALRM, ring)
@@ -110,6 +112,12 @@ def _with_alarm(seconds: float, work):
             armed[0] = False
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
+
+
+def _in_finalizer(frame) -> bool:
+    code = frame.f_code if frame is not None else None
+    return code is not None and (code.co_name == "__del__" or code.co_filename.endswith(("weakref.py",
+                                                                                         "_weakrefset.py")))
 
 
 def _floats(a) -> list[float | None]:
