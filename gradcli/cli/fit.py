@@ -120,7 +120,7 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
     best = best_of(results)
     if plot is not None and results:
         from gradcli.report.fit_plot import plot_fit
-        plot_fit(plot, fm, results[best if best is not None else 0], force)
+        plot_fit(plot, fm, results, best, force)
         notes.append(f"plot written to {plot}")
     if as_json:
         click.echo(fit_json(fm, results, skipped, settings, absolute_sigma, sigma, notes, best))
