@@ -10,7 +10,7 @@ without bounds; the fastest here) unless bounds or a robust loss need trf.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import least_squares, leastsq, lsq_linear, minimize, nnls   # before any timing starts
@@ -20,10 +20,13 @@ from gradcli.errors import GradcliError
 DEFAULT_TOL = 1e-15
 LEAST_SQUARES = ("trf", "dogbox", "lm")
 EXACT = ("lstsq", "bvls", "nnls")
-MINIMIZE = ("bfgs", "l-bfgs-b", "cg", "tnc", "slsqp", "nelder-mead", "powell")
+MINIMIZE = ("bfgs", "l-bfgs-b", "cg", "tnc", "slsqp", "nelder-mead", "powell", "trust-constr", "cobyla", "cobyqa")
+DERIVATIVE_FREE = ("nelder-mead", "powell", "cobyla", "cobyqa")
+TAKES_CONSTRAINTS = ("slsqp", "trust-constr", "cobyla", "cobyqa")      # in the order --method all runs them
 ALIASES = {"curve_fit": "lm", "leastsq": "lm", "least_squares": "trf", "levenberg-marquardt": "lm",
            "lsq_linear": "bvls", "l_bfgs_b": "l-bfgs-b", "nelder_mead": "nelder-mead"}
-TAKES_BOUNDS = {"trf", "dogbox", "bvls", "l-bfgs-b", "tnc", "slsqp", "powell", "nelder-mead"}
+TAKES_BOUNDS = {"trf", "dogbox", "bvls", "l-bfgs-b", "tnc", "slsqp", "powell", "nelder-mead", "trust-constr",
+                "cobyla", "cobyqa"}
 LINEAR_ONLY = {"lstsq", "bvls", "nnls"}
 ALL_NONLINEAR = ("trf", "dogbox", "lm", "bfgs", "l-bfgs-b")
 _STATUS = {-1: "failed", 0: "max evaluations", 1: "converged (gtol)", 2: "converged (ftol)", 3: "converged (xtol)",
@@ -40,6 +43,7 @@ class Settings:
     ftol: float = DEFAULT_TOL
     gtol: float = DEFAULT_TOL
     max_nfev: int | None = None
+    constraints: list = field(default_factory=list)      # gradcli.fit.constraints.Constraint
 
     @property
     def bounded(self) -> bool:
@@ -96,6 +100,8 @@ def canonical(name: str) -> str:
 
 def why_not(method: str, model, s: Settings) -> str | None:
     """Why ``method`` cannot honour this fit as asked (None: it can)."""
+    if s.constraints and method not in TAKES_CONSTRAINTS:
+        return f"{method} takes no constraints; use {', '.join(TAKES_CONSTRAINTS[:-1])} or {TAKES_CONSTRAINTS[-1]}"
     if method in LINEAR_ONLY and not model.linear:
         return f"{method} solves models linear in their parameters; this one is not"
     if method in LINEAR_ONLY and s.loss != "linear":
@@ -116,6 +122,11 @@ def plan(method_text: str, model, s: Settings) -> tuple[list[tuple[str, str]], l
     asked = [m for m in method_text.split(",") if m.strip()]
     if not asked:
         raise GradcliError("--method: give a method name, e.g. -m trf")
+    if len(asked) == 1 and canonical(asked[0]) == "auto" and s.constraints:
+        if s.loss != "linear":
+            raise GradcliError(f"--constraint with --loss {s.loss}: the methods that take constraints ("
+                               f"{', '.join(TAKES_CONSTRAINTS)}) minimise the plain RSS; drop one of the two")
+        return [("slsqp", "slsqp")], [], "auto: slsqp (minimize over the RSS with its exact gradient; --constraint)"
     if len(asked) == 1 and canonical(asked[0]) == "auto":
         if model.linear and s.loss == "linear":
             m = "bvls" if s.bounded else "lstsq"
@@ -124,7 +135,7 @@ def plan(method_text: str, model, s: Settings) -> tuple[list[tuple[str, str]], l
             return [("lm", "lm")], [], "auto: lm (MINPACK Levenberg–Marquardt, exact Jacobian)"
         return [("trf", "trf")], [], "auto: trf (SciPy least_squares, exact Jacobian; bounds or a robust loss)"
     if len(asked) == 1 and canonical(asked[0]) == "all":
-        names = (("lstsq",) if model.linear else ()) + ALL_NONLINEAR
+        names = (("lstsq",) if model.linear else ()) + ALL_NONLINEAR + (TAKES_CONSTRAINTS if s.constraints else ())
         runs, skipped = [], []
         for m in names:
             reason = why_not(m, model, s)
@@ -204,9 +215,12 @@ def _exact(method: str, c: Counter, s: Settings):
 
 def _minimize(method: str, c: Counter, p0, s: Settings):
     kw = {}
-    if method not in ("nelder-mead", "powell"):
+    if method not in DERIVATIVE_FREE:
         kw["jac"] = c.rss_grad
     if s.bounded:
         kw["bounds"] = list(zip(s.lower, s.upper))
+    if s.constraints:
+        from gradcli.fit.constraints import minimize_constrained
+        return minimize_constrained(method, c, p0, s)
     res = minimize(c.rss, np.asarray(p0, dtype=float), method=method, **kw)
     return res.x, bool(res.success), "converged" if res.success else "stopped", str(res.message)

@@ -71,8 +71,12 @@ def fit(model: FitModel, p0: np.ndarray, runs: list[tuple[str, str]], settings: 
     for method, label in runs:
         r = methods.run(method, label, model, p0, settings)
         lower, upper = (settings.lower, settings.upper) if method != "nnls" else (np.zeros(model.p), None)
-        out.append(FitResult(r, stats_at(model, r.x, absolute_sigma),
-                             fit_verdict(model, r.x, lower, upper, settings.loss, settings.f_scale)))
+        if settings.constraints:
+            from gradcli.fit.constraints import constrained_verdict
+            verdict = constrained_verdict(model, r.x, settings.constraints, lower, upper)
+        else:
+            verdict = fit_verdict(model, r.x, lower, upper, settings.loss, settings.f_scale)
+        out.append(FitResult(r, stats_at(model, r.x, absolute_sigma), verdict))
     return out
 
 

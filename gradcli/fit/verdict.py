@@ -45,12 +45,15 @@ def loss_derivatives(loss: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class Verdict:
-    kind: str                  # minimum | rank-deficient | saddle | degenerate | not converged | not finite
+    kind: str                  # minimum | rank-deficient | saddle | degenerate | not converged | not finite | infeasible
     text: str
     gradient_cos: float = float("nan")
     curvature: float = float("nan")          # λ_min/λ_max of the column-scaled Hessian (free parameters)
     unidentifiable: list[str] = field(default_factory=list)
     active_bounds: list[str] = field(default_factory=list)
+    maxcv: float | None = None                # with --constraint: largest violation of a constraint or bound
+    multipliers: dict = field(default_factory=dict)          # with --constraint: λ of each active one
+    active_constraints: list[str] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
