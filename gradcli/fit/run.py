@@ -89,12 +89,13 @@ def _fit(model, p0, runs, settings, absolute_sigma) -> list[FitResult]:
     for method, label in runs:
         r = methods.run(method, label, model, p0, settings)
         lower, upper = (settings.lower, settings.upper) if method != "nnls" else (np.zeros(model.p), None)
+        res, jac = model.residuals(r.x), model.jacobian(r.x)       # evaluated once, for statistics and verdict
         if settings.constraints:
             from gradcli.fit.constraints import constrained_verdict
             verdict = constrained_verdict(model, r.x, settings.constraints, lower, upper)
         else:
-            verdict = fit_verdict(model, r.x, lower, upper, settings.loss, settings.f_scale)
-        out.append(FitResult(r, stats_at(model, r.x, absolute_sigma), verdict))
+            verdict = fit_verdict(model, r.x, lower, upper, settings.loss, settings.f_scale, at=(res, jac))
+        out.append(FitResult(r, fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x), verdict))
     return out
 
 

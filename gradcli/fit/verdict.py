@@ -60,10 +60,12 @@ class Verdict:
         return self.kind == "minimum"
 
 
-def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale: float = 1.0) -> Verdict:
+def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale: float = 1.0,
+                at: tuple | None = None) -> Verdict:
+    """``at``: (r, J) already evaluated at p by the caller (the statistics use the same ones)."""
     p = np.asarray(p, dtype=float)
     cost = "RSS" if loss == "linear" else f"{loss} cost"
-    r, J = model.residuals(p), model.jacobian(p)
+    r, J = at if at is not None else (model.residuals(p), model.jacobian(p))
     if not (np.all(np.isfinite(r)) and np.all(np.isfinite(J)) and np.all(np.isfinite(p))):
         return Verdict("not finite", "not a minimum: the residuals or Jacobian are not finite there")
     z = (r / f_scale) ** 2
@@ -78,7 +80,7 @@ def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale:
     w = np.sqrt(rho1)
     col = np.linalg.norm(J * w[:, None], axis=0)
     rnorm = float(np.linalg.norm(w * r))
-    fnorm = float(np.linalg.norm(model.values(p) * (model.weights if model.weights is not None else 1.0)))
+    fnorm = float(np.linalg.norm(r + (model.y if model.weights is None else model.y * model.weights)))   # ‖f/σ‖
     with np.errstate(all="ignore"):
         cos = np.where(col > 0, np.abs(g) / (col * max(rnorm, 1e-300)), 0.0)
     allowed = STATIONARY_COS * col * rnorm + NOISE * col * fnorm
