@@ -182,9 +182,8 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
         # MINPACK's lmder called directly, as curve_fit does: least_squares(method='lm') runs the same code
         # behind a wrapper measured at 1.15-1.25x the time on 10 000 rows (benchmarks/fit_speed.py).
         # col_deriv: J.T of our Fortran-order J is the (p, n) C-ordered block MINPACK stores, passed without a
-        # transposing copy. leastsq evaluates f and J at p0 to check their shapes before MINPACK asks for
-        # both again at p0: the second calls get the first results (as curve_fit memoises f), so nothing is
-        # computed, or counted, twice.
+        # transposing copy. leastsq evaluates f and J at p0 to check their shapes, then MINPACK asks for them
+        # at p0 again (f twice): those calls get the first results, so nothing is computed, or counted, twice.
         p0 = np.asarray(p0, dtype=float)
         fun, jac = _Once(c.fun, p0), _Once(c.jac, p0)
         x, _, info, message, ier = leastsq(fun, p0, Dfun=lambda p: jac(p).T, col_deriv=True, full_output=True,
@@ -200,21 +199,22 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
 
 
 class _Once:
-    """fn, with its first result given again to the second call if that call is at the same point."""
+    """fn, whose first result is given again to every following call at the same point, until the first
+    call elsewhere (leastsq's shape check and MINPACK's first calls are all at p0; curve_fit memoises f
+    the same way)."""
 
     def __init__(self, fn, p0: np.ndarray):
-        self.fn, self.p0, self.first, self.calls = fn, p0, None, 0
+        self.fn, self.p0, self.first, self.looking = fn, p0, None, True
 
     def __call__(self, p):
-        self.calls += 1
-        if self.calls == 2:
-            first, self.first = self.first, None
+        if self.looking:
+            if self.first is None:
+                self.first = self.fn(p)
+                return self.first
             if np.array_equal(p, self.p0):
-                return first
-        out = self.fn(p)
-        if self.calls == 1:
-            self.first = out
-        return out
+                return self.first
+            self.looking, self.first = False, None
+        return self.fn(p)
 
 
 def _exact(method: str, c: Counter, s: Settings):

@@ -66,8 +66,13 @@ def box(model: FitModel, bounds: dict[str, tuple], p0: np.ndarray):
 
 def fit(model: FitModel, p0: np.ndarray, runs: list[tuple[str, str]], settings: methods.Settings,
         absolute_sigma: bool = False) -> list[FitResult]:
+    if model.n * model.p < BLAS_THREADS_FROM:       # too small for BLAS to start threads: no limit to set
+        return _fit(model, p0, runs, settings, absolute_sigma)
     with one_blas_thread():
         return _fit(model, p0, runs, settings, absolute_sigma)
+
+
+BLAS_THREADS_FROM = 4096      # entries of J; below this a limit costs ~0.1 ms and changes nothing
 
 
 _BLAS: list = []
