@@ -279,3 +279,17 @@ def test_problems_table_with_kinds_fits_the_terminal(width):
     flat = " ".join(text.split())
     for word in ("minimize", "root (2 eq.)", "fit (14 rows)", "least sq. (2)"):
         assert word in flat
+
+
+def test_auto_in_a_mixed_study_is_one_method_on_every_kind(tmp_path):
+    """compare --methods auto: each kind's own choice, recorded as "auto" (so studies compare auto as one
+    method over minimize, fit and root problems)."""
+    out = tmp_path / "c.json"
+    r = run("compare", str(Path(__file__).parent / "data" / "kinds"), "--methods", "auto", "--json", str(out), "-q")
+    assert r.exit_code in (0, 1), r.output
+    recs = json.loads(out.read_text())
+    assert {rec["method"] for rec in recs} == {"auto"}
+    by = {rec["problem"]: rec for rec in recs}
+    assert by["circle_system"]["solved"] and "auto → hybr" in by["circle_system"]["auto_reason"]
+    assert by["cubic"]["solved"] and "auto → brentq" in by["cubic"]["auto_reason"]
+    assert by["misra1a"]["solved"] and by["rosenbrock_lsq"]["solved"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from gradcli.checks.verdict import (ACTIVE_TOL, EIG_ZERO, EIGENVALUES_SHOWN, FEASIBLE_TOL, INFEASIBLE, MAXIMUM,
                                    MINIMUM, NOT_FINITE, NOT_STATIONARY, SADDLE, STATIONARY_TOL, _relative,
-                                   lanczos_start, max_violation)
+                                   finite_value, lanczos_start, max_violation)
 from gradcli.result import Verdict, VerdictKind
 
 DENSE_N = 60
@@ -32,11 +32,9 @@ SOURCE = "exact Hessian, forward-over-reverse"
 
 def verify_array(objective, problem, x) -> Verdict:
     x = np.asarray(x, dtype=float).ravel()
-    if not np.all(np.isfinite(x)):
-        return Verdict(NOT_FINITE, "x is not finite", math.nan)
-    f = objective.fun_uncounted(x)
-    if not math.isfinite(f):
-        return Verdict(NOT_FINITE, f"f(x) = {f}", f)
+    f, bad = finite_value(objective, x)
+    if bad is not None:
+        return bad
     constrained = problem.bounds is not None or bool(problem.constraints)
     maxcv = None
     if constrained:

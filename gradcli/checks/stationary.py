@@ -174,6 +174,9 @@ def find_stationary(problem, objective=None, timeout: float = 5.0, numeric_fallb
 
     objective = objective or compile_problem(problem)
     symbols, expr = list(problem.symbols), problem.expr
+    if expr.has(sp.Sum):        # a sum kept whole (gradcli/symbolic/indexed.py) is solved written out
+        from gradcli.expr.indexed import expand
+        expr = expand(expr)
     bounded, coercive, why = bounded_below(expr, symbols)
     box = _box(problem, box)
     numeric = _numeric(objective, problem, box, grid)

@@ -39,7 +39,7 @@ Tolerances (why these numbers):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,16 +75,24 @@ def max_violation(problem, constraints, x) -> float:
     return worst if math.isfinite(worst) else math.inf
 
 
+def finite_value(objective, x) -> tuple[float, Verdict | None]:
+    """f(x) (uncounted), or the 'not finite' verdict when x or f(x) is nan or infinite."""
+    if not np.all(np.isfinite(x)):
+        return math.nan, Verdict(NOT_FINITE, "x is not finite", math.nan)
+    f = objective.fun_uncounted(x)
+    if not math.isfinite(f):
+        return f, Verdict(NOT_FINITE, f"f(x) = {f}", f)
+    return f, None
+
+
 def verify(objective, problem, x) -> Verdict:
     """The verdict at ``x`` for a symbolic ``problem`` (array problems: gradcli/arrays/verdict.py); uses
     only uncounted evaluations of ``objective``."""
     x = np.asarray(x, dtype=float).ravel()
     from gradcli.symbolic.codegen import smooth
-    if not np.all(np.isfinite(x)):
-        return Verdict(NOT_FINITE, "x is not finite", math.nan)
-    f = objective.fun_uncounted(x)
-    if not math.isfinite(f):
-        return Verdict(NOT_FINITE, f"f(x) = {f}", f)
+    f, bad = finite_value(objective, x)
+    if bad is not None:
+        return bad
     scale = max(1.0, abs(f))
     maxcv = None
     if problem.bounds is not None or problem.constraints:

@@ -23,6 +23,9 @@ def command():
 def list_problems(paths, tag, as_json):
     """List problems: name, kind (minimize, least squares, fit, root), dimension, tags, known f*.
 
+    Each file is read and its expressions checked, without running anything; data-driven files are
+    listed from their declared variable sizes (``problems check`` loads and checks them).
+
     \b
     Examples:
       gradcli problems list
@@ -30,14 +33,20 @@ def list_problems(paths, tag, as_json):
     """
     import json
 
+    from gradcli.expr.syntax import lazy
     from gradcli.problem.file import find_files, read_text
     from gradcli.problem.listing import summary
 
     rows = []
-    for path in find_files(paths or ["problems"]):
-        row = summary(read_text(path))
-        if all(t in row["tags"] for t in tag):
-            rows.append({**row, "file": str(path)})
+    token = lazy.set(True)      # every check of a build, none of SymPy's simplification: nothing is run
+    try:
+        for path in find_files(paths or ["problems"]):
+            pt = read_text(path)
+            row = _array_row(pt.doc) or summary(pt)
+            if all(t in row["tags"] for t in tag):
+                rows.append({**row, "file": str(path)})
+    finally:
+        lazy.reset(token)
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
@@ -46,6 +55,29 @@ def list_problems(paths, tag, as_json):
     from gradcli.report.narrow import fitted
     out = consoles()[0]
     out.print(fitted(out, problems_table(rows)))
+
+
+def _array_row(doc: dict) -> dict | None:
+    """A data-driven file's row from its validated document: building it would load its data (and import
+    the array compiler) only to count variables. Its expressions are checked by `problems check`."""
+    from gradcli.problem.kinds import MINIMIZE, kind
+
+    if not ("data" in doc or "define" in doc) or not isinstance(doc.get("variables"), dict) \
+            or kind(doc) != MINIMIZE:
+        return None
+    n = 0
+    for size in doc["variables"].values():
+        dims = [size] if isinstance(size, int) and not isinstance(size, bool) else size
+        if not isinstance(dims, list) or not dims or any(isinstance(d, bool) or not isinstance(d, int) or d < 1
+                                                         for d in dims):
+            return None       # the full build says what is wrong
+        k = 1
+        for d in dims:
+            k *= d
+        n += k
+    sol = doc.get("solution")
+    return {"name": doc["name"], "kind": "minimize", "shown": "minimize", "n": n, "tags": list(doc.get("tags") or []),
+            "f_star": sol["f"] if isinstance(sol, dict) else None}
 
 
 @command.command("check")

@@ -21,6 +21,10 @@ from gradcli.expr.syntax import (MAX_DEPTH, MAX_DIM, MAX_EXPONENT, MAX_LENGTH, M
                      MAX_MINMAX_ARGS, MAX_NUMBER_DIGITS, MAX_SUM_TERMS, _LOOKALIKES, _check_characters,
                      _to_python_source)
 
+from gradcli.expr.syntax import lazy  # noqa: E402 (the switch lives where SymPy is not imported)
+"""True while only names and checks are wanted (``problems list``): terms are built unevaluated."""
+
+
 @dataclass(frozen=True)
 class Parsed:
     """An objective as SymPy sees it, with the names the user wrote."""
@@ -66,7 +70,8 @@ def parse(text: str, params: dict[str, object] | None = None, what: str = "expre
     if dim is not None and not 1 <= dim <= MAX_DIM:
         raise ExpressionError(text, None, f"--dim must be between 1 and {MAX_DIM} (MAX_DIM), got {dim}")
     tree, where = parse_tree(text, what)
-    builder = _Builder(text, where, parse_params(params), dim=dim)
+    from gradcli.expr.lazy import LazyBuilder, long_sum
+    builder = (LazyBuilder if long_sum(tree) or lazy.get() else _Builder)(text, where, parse_params(params), dim=dim)
     try:
         expr = builder.build(tree)
     except RecursionError:

@@ -10,6 +10,7 @@ import ast
 import re
 import sys
 import warnings
+from contextvars import ContextVar
 
 from gradcli.errors import ExpressionError
 
@@ -145,3 +146,6 @@ def _describe(node: ast.AST) -> str:
              ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "a slice"}
     return kinds.get(type(node), type(node).__name__)
 
+
+lazy = ContextVar("lazy", default=False)
+"""True: expressions are built with every check but none of SymPy's simplification (``problems list``)."""

@@ -73,8 +73,21 @@ class Problem:
 
     def compile(self):
         """The counted objective with the problem's constraints, compiled once for every method."""
+        import sympy as sp
+
         from gradcli.symbolic.compile import Objective, compile_constraint
-        objective = Objective(self.expr, self.symbols, self.variables)
+        objective = None
+        if self.dim is not None and self.expr.has(sp.Sum):      # sums kept whole: evaluated on slices
+            from gradcli.symbolic.indexed import analyse
+            from gradcli.symbolic.sliced import SlicedObjective
+            objective = SlicedObjective(analyse(self.expr, self.dim), self.expr)
+        elif self.expr.is_Add and len(self.expr.args) >= 200:     # long written out: grouped by shape
+            from gradcli.symbolic.grouped import analyse
+            from gradcli.symbolic.sliced import SlicedObjective
+            model = analyse(self.expr, self.symbols)
+            objective = SlicedObjective(model, self.expr) if model is not None else None
+        if objective is None:
+            objective = Objective(self.expr, self.symbols, self.variables)
         objective.constraints = [compile_constraint(kind, text, g, self.symbols)
                                  for kind, text, g in self.constraints]
         return objective
@@ -107,9 +120,18 @@ def build_problem(objective: str, *, variables: list[str] | None = None, params:
 
     from gradcli.expr.parse import natural_key, parse, parse_relation
 
-    parsed = parse(objective, params, dim=dim)
-    names = _variables(parsed.names, variables, objective)
-    symbols = tuple(sp.Symbol(v, real=True) for v in names)
+    compact = None
+    if dim is not None and variables is None and not constraints:
+        from gradcli.symbolic.indexed import compact        # sums kept whole; None: written out below
+        compact = compact(objective, params, dim)
+    if compact is not None:
+        from gradcli.expr.indexed import IndexedNames
+        expr, names = compact
+        symbols = IndexedNames(names.blocks, lambda v: sp.Symbol(v, real=True))
+    else:
+        parsed = parse(objective, params, dim=dim)
+        expr, names = parsed.expr, _variables(parsed.names, variables, objective)
+        symbols = tuple(sp.Symbol(v, real=True) for v in names)
     cons = []
     for text in constraints or []:
         kind, g = parse_relation(text, params, dim=dim)
@@ -118,7 +140,7 @@ def build_problem(objective: str, *, variables: list[str] | None = None, params:
             raise ProblemError(f"'{text}': {', '.join(extra)} is not a variable of the objective "
                                f"({', '.join(names)}); add it to the variables or fix the name", "constraints")
         cons.append((kind, text, g))
-    problem = Problem(name=name, objective=objective, expr=parsed.expr, variables=names, symbols=symbols,
+    problem = Problem(name=name, objective=objective, expr=expr, variables=names, symbols=symbols,
                       constraints=cons, params={k: float(v) for k, v in (params or {}).items()}, dim=dim,
                       **meta)
     labelled = ([("x0", x0)] if x0 is not None else []) + [(f"starts[{i}]", s) for i, s in enumerate(starts or [])]

@@ -134,7 +134,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     def fev_left():
         return None if maxfev is None else maxfev - sum(r.nfev for r in steps)
 
-    def step(method, x, why, detail=""):
+    def step(method, x, why, detail="", say=True):
         try:
             r = run_one(method, x, left(), history, fev_left())
         except Interrupted as stop:          # Ctrl-C: the portfolio so far, as one interrupted result
@@ -142,25 +142,19 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
             lines.append(f"{why} → {method}: interrupted (Ctrl-C)")
             raise Interrupted(_combine(steps, lines, started, stop.result)) from None
         steps.append(r)
-        kind = r.verdict.kind.value if r.verdict is not None else r.status.value
-        lines.append(f"{why} → {method}{detail}: f = {r.fun:.10g}, {kind}")
+        if say:
+            kind = r.verdict.kind.value if r.verdict is not None else r.status.value
+            lines.append(f"{why} → {method}{detail}: f = {r.fun:.10g}, {kind}")
         return r
 
     if problem.finite_bounds and not problem.constraints and problem.n <= GLOBAL_MAX_N and not local:
         from gradcli.run.multistart import sobol_starts
         count = min(GLOBAL_STARTS_MAX, GLOBAL_STARTS_PER_N * problem.n)
-        points = [x0] + sobol_starts(problem, count - 1, 0)
-        runs = []
-        for p in points:
+        runs = [step(first.method, x0, "global phase", say=False)]
+        for p in sobol_starts(problem, count - 1, 0):
             if left() == 0.0:
                 break
-            try:
-                runs.append(run_one(first.method, p, left(), history, fev_left()))
-            except Interrupted as stop:
-                steps.append(stop.result)
-                lines.append(f"global phase → {first.method}: interrupted (Ctrl-C)")
-                raise Interrupted(_combine(steps, lines, started, stop.result)) from None
-            steps.append(runs[-1])
+            runs.append(step(first.method, p, "global phase", say=False))
         best = _best(runs)
         lines.append(f"auto → {first.method} ({first.reason}; every variable in a finite box: a global phase "
                      f"from x0 and {len(runs) - 1} Sobol points): best f = {best.fun:.10g}, "

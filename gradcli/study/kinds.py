@@ -111,12 +111,14 @@ def plan_root(rp, w: Words) -> tuple[list[tuple[str, str]], list[tuple[str, str,
     runs: list[tuple[str, str]] = []
     skipped: list[tuple[str, str, str]] = []
     names = list(w.root)
-    if w.all or w.auto:
+    if w.all:
         try:
-            more = [s.method for s in runner.resolve("all" if w.all else None, rp.eqs, rp.bracket, rp.x0)]
+            more = [s.method for s in runner.resolve("all", rp.eqs, rp.bracket, rp.x0)]
         except GradcliError:
             more = []
         names += [m for m in more if m not in names]
+    if w.auto:        # auto is its own method in a study: the root command's default, recorded as "auto"
+        runs.append(("auto", ENGINE_ROOT))
     for m in names:
         try:
             specs = runner.resolve(m, rp.eqs, rp.bracket, rp.x0)
@@ -138,7 +140,9 @@ def plan_fit(fp, w: Words) -> tuple[list[tuple[str, str]], list[tuple[str, str, 
     """lm, trf, dogbox on a model: + data: file."""
     runs: list[tuple[str, str]] = []
     skipped: list[tuple[str, str, str]] = []
-    extra = [m for m in LEAST_SQUARES if m not in w.lsq] if (w.all or w.auto) else []
+    extra = [m for m in LEAST_SQUARES if m not in w.lsq] if w.all else []
+    if w.auto:        # auto is its own method in a study: fit's own choice, recorded as "auto"
+        runs.append(("auto", ENGINE_LSQ))
     for m in w.lsq + extra:
         if m == "lm" and fp.bounds:
             if m in w.lsq:

@@ -66,8 +66,11 @@ def _least_squares(task, model, p0, settings):
     deadline = time.perf_counter() + task.timeout if task.timeout is not None else None
     counter = StudyCounter(model, deadline, task.history)
     started = time.perf_counter()
+    name = task.method
+    if name == "auto":            # fit's own default: lm (MINPACK), trf when there are bounds
+        name = "trf" if settings.bounded else "lm"
     try:
-        fr = methods.run(task.method, task.method, model, p0, settings, counter)
+        fr = methods.run(name, task.method, model, p0, settings, counter)
     except TimeUp:
         x = counter.best_x if counter.best_x is not None else np.asarray(p0, dtype=float)
         fr = methods.FitRun(task.method, task.method, x, False, "time limit reached",
@@ -143,7 +146,7 @@ def run_root(task, rp) -> tuple[dict, float | None]:
     from gradcli.roots.verdict import NO_RESULT, verified
 
     x0 = list(task.x0) if task.x0 is not None else rp.x0
-    specs = runner.resolve(task.method, rp.eqs, rp.bracket, x0)
+    specs = runner.resolve(None if task.method == "auto" else task.method, rp.eqs, rp.bracket, x0)
     _, runs = runner.run(specs, rp.eqs, rp.bracket, x0, task.tol or 1e-10, task.maxiter, timeout=task.timeout,
                          history=task.history)
     rr = runs[0]
@@ -157,6 +160,8 @@ def run_root(task, rp) -> tuple[dict, float | None]:
            "count_mismatch": rr.count_mismatch, "solved": verified(rr.verdict), "f_star": 0.0}
     if task.history:
         rec["history"] = rr.history
+    if task.method == "auto":
+        rec["auto_reason"] = f"auto → {specs[0].method}: the root command's default for this problem"
     return rec, start_residual(rp.eqs, specs[0].family, x0, rp.bracket)
 
 

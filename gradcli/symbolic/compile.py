@@ -144,6 +144,9 @@ class Objective(Observable):
     """
 
     def __init__(self, expr: sp.Expr, symbols: Sequence[sp.Symbol], names: Sequence[str] | None = None):
+        if expr.has(sp.Sum):        # sums kept whole (gradcli/symbolic/sliced.py): this path writes them out
+            from gradcli.expr.indexed import expand
+            expr = expand(expr)
         self.expr = expr
         self.symbols = tuple(symbols)
         self.variables = tuple(names or (s.name for s in self.symbols))

@@ -34,17 +34,26 @@ class Group:
     def compile(self) -> None:
         self.cols = [np.ascontiguousarray(self.idx[:, j]) for j in range(self.idx.shape[1])]
         P = list(self.placeholders)
-        self.f = sp.lambdify(P, self.template, "numpy", cse=True)
+        mods = _modules(self.template)
+        self.f = sp.lambdify(P, self.template, mods, cse=True)
         grads = [sp.diff(self.template, p) for p in P]
-        self.d = sp.lambdify(P, grads, "numpy", cse=True)
+        self.d = sp.lambdify(P, grads, mods, cse=True)
         pairs = [(j, k) for j in range(len(P)) for k in range(j, len(P))]
         second = [sp.diff(grads[j], P[k]) for j, k in pairs]
         keep = [(pair, e) for pair, e in zip(pairs, second) if e != 0]
         self.h_pairs = tuple(pair for pair, _ in keep)
-        self.h = sp.lambdify(P, [e for _, e in keep], "numpy", cse=True) if keep else None
+        self.h = sp.lambdify(P, [e for _, e in keep], mods, cse=True) if keep else None
 
     def columns(self, x: np.ndarray) -> list[np.ndarray]:
         return [x[c] for c in self.cols]
+
+
+def _modules(template):
+    """NumPy, and SciPy's erf (SymPy would print math.erf, which takes no arrays)."""
+    if template.has(sp.erf):
+        from scipy.special import erf
+        return [{"erf": erf}, "numpy"]
+    return "numpy"
 
 
 def _shape_of(term, index: dict):
