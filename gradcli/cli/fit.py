@@ -33,6 +33,9 @@ LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
               help="Soft margin between inlier and outlier residuals, for --loss.")
 @click.option("--bounds", "bounds", multiple=True, metavar="P=LO:HI",
               help="Bounds on a parameter (repeatable); leave a side empty for none: --bounds b1=0:.")
+@click.option("--constraint", "constraints", multiple=True, metavar="'G <= H'",
+              help="A constraint on the parameters with <=, >= or == (repeatable), e.g. --constraint 'b1 + b2 <= 10'. "
+                   "Honoured by slsqp, trust-constr, cobyla, cobyqa (minimize over the RSS); other methods refuse it.")
 @click.option("--xtol", type=click.FloatRange(min=0), default=None, help="Default 1e-15 (see docs/fit.md).")
 @click.option("--ftol", type=click.FloatRange(min=0), default=None, help="Default 1e-15.")
 @click.option("--gtol", type=click.FloatRange(min=0), default=None, help="Default 1e-15.")
@@ -45,8 +48,8 @@ LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON record (several methods: {runs, best}).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code tells.")
 @click.pass_context
-def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scale, bounds, xtol, ftol, gtol,
-            max_nfev, plot, force, as_json, quiet):
+def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scale, bounds, constraints, xtol, ftol,
+            gtol, max_nfev, plot, force, as_json, quiet):
     """Fit MODEL to the columns of FILE by least squares, with the exact Jacobian.
 
     MODEL may be a problem file instead: a fit file (model: + data:, with y:, p0:, bounds:) or a least-squares
@@ -67,6 +70,7 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
       gradcli fit "a*exp(-k*t)" --data decay.csv --y counts --sigma err --absolute-sigma --p0 a=100,k=0.1
       gradcli fit "b1*(1 - exp(-b2*x))" --data misra1a.csv --p0 b1=500,b2=1e-4 -m all
       gradcli fit "a*x1 + b*x2**c" --data d.npz --p0 a=1,b=1,c=1 --bounds c=0: --loss soft_l1 --json
+      gradcli fit "b1*(1 - exp(-b2*x))" --data misra1a.csv --p0 b1=200,b2=1e-3 --constraint "b1 <= 200" -m slsqp
       gradcli fit problems/bard.yaml -m all
     """
     from gradcli.fit import methods
@@ -109,7 +113,11 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
     if absolute_sigma and sigma is None:
         from gradcli.errors import GradcliError
         raise GradcliError("--absolute-sigma needs --sigma (the uncertainties it declares absolute)")
+    if constraints:
+        from gradcli.fit.constraints import parse_constraints
+        constraints = parse_constraints(constraints, fm)
     settings = methods.Settings(loss=loss, f_scale=f_scale, lower=lower, upper=upper, max_nfev=max_nfev,
+                                constraints=list(constraints),
                                 **{k: v for k, v in (("xtol", xtol), ("ftol", ftol), ("gtol", gtol)) if v is not None})
     _check_tolerances(settings)
     runs, skipped, auto_note = methods.plan(method, fm, settings)
@@ -117,10 +125,13 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
     if fm.n == fm.p:
         notes.append(f"{fm.n} rows for {fm.p} parameters: no degrees of freedom, so no standard errors")
     results = fit(fm, start, runs, settings, absolute_sigma)
+    if any(r.verdict.active_constraints for r in results):
+        notes.append("a constraint is active at the solution: standard errors and intervals are those of the "
+                     "unconstrained linearisation (JᵀJ) and do not account for it")
     best = best_of(results)
     if plot is not None and results:
         from gradcli.report.fit_plot import plot_fit
-        plot_fit(plot, fm, results[best if best is not None else 0], force)
+        plot_fit(plot, fm, results, best, force)
         notes.append(f"plot written to {plot}")
     if as_json:
         click.echo(fit_json(fm, results, skipped, settings, absolute_sigma, sigma, notes, best))

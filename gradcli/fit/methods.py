@@ -10,7 +10,7 @@ without bounds; the fastest here) unless bounds or a robust loss need trf.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import least_squares, leastsq, lsq_linear, minimize, nnls   # before any timing starts
@@ -20,10 +20,13 @@ from gradcli.errors import GradcliError
 DEFAULT_TOL = 1e-15
 LEAST_SQUARES = ("trf", "dogbox", "lm")
 EXACT = ("lstsq", "bvls", "nnls")
-MINIMIZE = ("bfgs", "l-bfgs-b", "cg", "tnc", "slsqp", "nelder-mead", "powell")
+MINIMIZE = ("bfgs", "l-bfgs-b", "cg", "tnc", "slsqp", "nelder-mead", "powell", "trust-constr", "cobyla", "cobyqa")
+DERIVATIVE_FREE = ("nelder-mead", "powell", "cobyla", "cobyqa")
+TAKES_CONSTRAINTS = ("slsqp", "trust-constr", "cobyla", "cobyqa")      # in the order --method all runs them
 ALIASES = {"curve_fit": "lm", "leastsq": "lm", "least_squares": "trf", "levenberg-marquardt": "lm",
            "lsq_linear": "bvls", "l_bfgs_b": "l-bfgs-b", "nelder_mead": "nelder-mead"}
-TAKES_BOUNDS = {"trf", "dogbox", "bvls", "l-bfgs-b", "tnc", "slsqp", "powell", "nelder-mead"}
+TAKES_BOUNDS = {"trf", "dogbox", "bvls", "l-bfgs-b", "tnc", "slsqp", "powell", "nelder-mead", "trust-constr",
+                "cobyla", "cobyqa"}
 LINEAR_ONLY = {"lstsq", "bvls", "nnls"}
 ALL_NONLINEAR = ("trf", "dogbox", "lm", "bfgs", "l-bfgs-b")
 _STATUS = {-1: "failed", 0: "max evaluations", 1: "converged (gtol)", 2: "converged (ftol)", 3: "converged (xtol)",
@@ -40,6 +43,7 @@ class Settings:
     ftol: float = DEFAULT_TOL
     gtol: float = DEFAULT_TOL
     max_nfev: int | None = None
+    constraints: list = field(default_factory=list)      # gradcli.fit.constraints.Constraint
 
     @property
     def bounded(self) -> bool:
@@ -68,11 +72,11 @@ class Counter:
 
     def fun(self, p):
         self.nfev += 1
-        return self.model.residuals(p)
+        return self.model.residuals_hot(p)
 
     def jac(self, p):
         self.njev += 1
-        return self.model.jacobian(p)
+        return self.model.jacobian_hot(p)
 
     def rss(self, p):
         self.nfev += 1
@@ -96,6 +100,8 @@ def canonical(name: str) -> str:
 
 def why_not(method: str, model, s: Settings) -> str | None:
     """Why ``method`` cannot honour this fit as asked (None: it can)."""
+    if s.constraints and method not in TAKES_CONSTRAINTS:
+        return f"{method} takes no constraints; use {', '.join(TAKES_CONSTRAINTS[:-1])} or {TAKES_CONSTRAINTS[-1]}"
     if method in LINEAR_ONLY and not model.linear:
         return f"{method} solves models linear in their parameters; this one is not"
     if method in LINEAR_ONLY and s.loss != "linear":
@@ -116,6 +122,11 @@ def plan(method_text: str, model, s: Settings) -> tuple[list[tuple[str, str]], l
     asked = [m for m in method_text.split(",") if m.strip()]
     if not asked:
         raise GradcliError("--method: give a method name, e.g. -m trf")
+    if len(asked) == 1 and canonical(asked[0]) == "auto" and s.constraints:
+        if s.loss != "linear":
+            raise GradcliError(f"--constraint with --loss {s.loss}: the methods that take constraints ("
+                               f"{', '.join(TAKES_CONSTRAINTS)}) minimise the plain RSS; drop one of the two")
+        return [("slsqp", "slsqp")], [], "auto: slsqp (minimize over the RSS with its exact gradient; --constraint)"
     if len(asked) == 1 and canonical(asked[0]) == "auto":
         if model.linear and s.loss == "linear":
             m = "bvls" if s.bounded else "lstsq"
@@ -124,7 +135,7 @@ def plan(method_text: str, model, s: Settings) -> tuple[list[tuple[str, str]], l
             return [("lm", "lm")], [], "auto: lm (MINPACK Levenberg–Marquardt, exact Jacobian)"
         return [("trf", "trf")], [], "auto: trf (SciPy least_squares, exact Jacobian; bounds or a robust loss)"
     if len(asked) == 1 and canonical(asked[0]) == "all":
-        names = (("lstsq",) if model.linear else ()) + ALL_NONLINEAR
+        names = (("lstsq",) if model.linear else ()) + ALL_NONLINEAR + (TAKES_CONSTRAINTS if s.constraints else ())
         runs, skipped = [], []
         for m in names:
             reason = why_not(m, model, s)
@@ -148,12 +159,13 @@ def run(method: str, label: str, model, p0: np.ndarray, s: Settings, counter: Co
     counter = counter or Counter(model)
     start = time.perf_counter()
     try:
-        if method in EXACT:
-            x, ok, status, message = _exact(method, counter, s)
-        elif method in LEAST_SQUARES:
-            x, ok, status, message = _least_squares(method, counter, p0, s)
-        else:
-            x, ok, status, message = _minimize(method, counter, p0, s)
+        with np.errstate(all="ignore"):      # once for the run: the model's hot path does not enter it per call
+            if method in EXACT:
+                x, ok, status, message = _exact(method, counter, s)
+            elif method in LEAST_SQUARES:
+                x, ok, status, message = _least_squares(method, counter, p0, s)
+            else:
+                x, ok, status, message = _minimize(method, counter, p0, s)
     except (ValueError, np.linalg.LinAlgError) as exc:       # SciPy's own refusal mid-run: a failed run
         x, ok, status, message = np.full(model.p, np.nan), False, "failed", str(exc)[:200]
     took = time.perf_counter() - start
@@ -168,8 +180,13 @@ _MINPACK = {1: "converged (ftol)", 2: "converged (xtol)", 3: "converged (ftol, x
 def _least_squares(method: str, c: Counter, p0, s: Settings):
     if method == "lm":
         # MINPACK's lmder called directly, as curve_fit does: least_squares(method='lm') runs the same code
-        # behind a wrapper measured at 1.15-1.25x the time on 10 000 rows (benchmarks/fit_speed.py)
-        x, _, info, message, ier = leastsq(c.fun, np.asarray(p0, dtype=float), Dfun=c.jac, full_output=True,
+        # behind a wrapper measured at 1.15-1.25x the time on 10 000 rows (benchmarks/fit_speed.py).
+        # col_deriv: J.T of our Fortran-order J is the (p, n) C-ordered block MINPACK stores, passed without a
+        # transposing copy. leastsq evaluates f and J at p0 to check their shapes, then MINPACK asks for them
+        # at p0 again (f twice): those calls get the first results, so nothing is computed, or counted, twice.
+        p0 = np.asarray(p0, dtype=float)
+        fun, jac = _Once(c.fun, p0), _Once(c.jac, p0)
+        x, _, info, message, ier = leastsq(fun, p0, Dfun=lambda p: jac(p).T, col_deriv=True, full_output=True,
                                            xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, maxfev=s.max_nfev or 0)
         return x, ier in (1, 2, 3, 4), _MINPACK.get(ier, "failed"), str(message)
     kw = dict(method=method, jac=c.jac, xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, max_nfev=s.max_nfev)
@@ -179,6 +196,25 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
             kw["bounds"] = (s.lower, s.upper)
     res = least_squares(c.fun, np.asarray(p0, dtype=float), **kw)
     return res.x, bool(res.success), _STATUS.get(res.status, str(res.status)), str(res.message)
+
+
+class _Once:
+    """fn, whose first result is given again to every following call at the same point, until the first
+    call elsewhere (leastsq's shape check and MINPACK's first calls are all at p0; curve_fit memoises f
+    the same way)."""
+
+    def __init__(self, fn, p0: np.ndarray):
+        self.fn, self.p0, self.first, self.looking = fn, p0, None, True
+
+    def __call__(self, p):
+        if self.looking:
+            if self.first is None:
+                self.first = self.fn(p)
+                return self.first
+            if np.array_equal(p, self.p0):
+                return self.first
+            self.looking, self.first = False, None
+        return self.fn(p)
 
 
 def _exact(method: str, c: Counter, s: Settings):
@@ -204,9 +240,12 @@ def _exact(method: str, c: Counter, s: Settings):
 
 def _minimize(method: str, c: Counter, p0, s: Settings):
     kw = {}
-    if method not in ("nelder-mead", "powell"):
+    if method not in DERIVATIVE_FREE:
         kw["jac"] = c.rss_grad
     if s.bounded:
         kw["bounds"] = list(zip(s.lower, s.upper))
+    if s.constraints:
+        from gradcli.fit.constraints import minimize_constrained
+        return minimize_constrained(method, c, p0, s)
     res = minimize(c.rss, np.asarray(p0, dtype=float), method=method, **kw)
     return res.x, bool(res.success), "converged" if res.success else "stopped", str(res.message)

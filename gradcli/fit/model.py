@@ -140,6 +140,11 @@ class FitModel:
     _x: tuple = field(repr=False)       # predictor columns in argument order
     _hess: Callable | None = field(default=None, repr=False)
     _grad_se: list | None = field(default=None, repr=False)
+    _data: tuple = ()                   # what _f and _j take after the parameters: _x, then the hoisted parts
+    _hoist: Callable | None = field(default=None, repr=False)    # predictor arrays → hoisted parts (gradcli.fit.hoist)
+
+    def __post_init__(self):
+        self._data = self._data or self._x
 
     @property
     def n(self) -> int:
@@ -160,7 +165,7 @@ class FitModel:
         """f at every row (nan/inf where the model is undefined; never an exception)."""
         with np.errstate(all="ignore"):
             try:
-                v = self._f(*np.asarray(p, dtype=float).tolist(), *self._x)[0]
+                v = self._f(*np.asarray(p, dtype=float).tolist(), *self._data)[0]
             except _MATH_ERRORS:
                 return np.full(self.n, np.nan)
         return np.broadcast_to(np.asarray(v, dtype=float), (self.n,))
@@ -169,12 +174,41 @@ class FitModel:
         r = self.values(p) - self.y
         return r * self.weights if self.weights is not None else r
 
+    def residuals_hot(self, p: np.ndarray) -> np.ndarray:
+        """``residuals`` for the solver's calls: p is already a float vector and the caller has set
+        np.errstate once for the whole run (entering it costs ~2 µs a call), no broadcast unless f is a
+        constant."""
+        try:
+            v = self._f(*p.tolist(), *self._data)[0]
+        except _MATH_ERRORS:
+            return np.full(self.n, np.nan)
+        r = (v if isinstance(v, np.ndarray) and v.shape == self.y.shape else
+             np.broadcast_to(np.asarray(v, dtype=float), self.y.shape)) - self.y
+        if self.weights is not None:
+            r *= self.weights
+        return r
+
+    def jacobian_hot(self, p: np.ndarray) -> np.ndarray:
+        """``jacobian`` for the solver's calls (see residuals_hot); Fortran order, one contiguous column per
+        parameter."""
+        out = np.empty((self.n, self.p), order="F")
+        try:
+            cols = self._j(*p.tolist(), *self._data)
+        except _MATH_ERRORS:
+            out.fill(np.nan)
+            return out
+        for k, c in enumerate(cols):
+            out[:, k] = c
+        if self.weights is not None:
+            out *= self.weights[:, None]
+        return out
+
     def jacobian(self, p) -> np.ndarray:
         """∂r/∂p as an (n, p) array, from the derived and compiled ∂f/∂p."""
         out = np.empty((self.n, self.p), order="F")   # each column written contiguously (measured 0.73x of C order)
         with np.errstate(all="ignore"):
             try:
-                cols = self._j(*np.asarray(p, dtype=float).tolist(), *self._x)
+                cols = self._j(*np.asarray(p, dtype=float).tolist(), *self._data)
             except _MATH_ERRORS:
                 out.fill(np.nan)
                 return out
@@ -189,8 +223,9 @@ class FitModel:
         its confidence band needs."""
         p = np.asarray(p, dtype=float).tolist()
         with np.errstate(all="ignore"):
-            f = np.broadcast_to(np.asarray(self._f(*p, grid)[0], dtype=float), grid.shape)
-            J = np.column_stack([np.broadcast_to(np.asarray(c, dtype=float), grid.shape) for c in self._j(*p, grid)])
+            data = (grid, *self._hoist(grid)) if self._hoist is not None else (grid,)
+            f = np.broadcast_to(np.asarray(self._f(*p, *data)[0], dtype=float), grid.shape)
+            J = np.column_stack([np.broadcast_to(np.asarray(c, dtype=float), grid.shape) for c in self._j(*p, *data)])
         return f, J
 
     def hessian_sum(self, p, c: np.ndarray) -> np.ndarray:
@@ -281,11 +316,27 @@ def build_model(text: str, table: Table, y_text: str | None = None, sigma: str |
         own = {s.name: s for s in parsed.expr.free_symbols}
         grad = codegen.gradient(parsed.expr, [own[s] for s in params])
         linear = not any(g.free_symbols & {own[s] for s in params} for g in grad)
-    f = _compile(symbols, [expr_se if expr_se is not None else parsed.expr])
-    j = _compile(symbols, grad)
     x = tuple(table.columns[s] for s in predictors)
+    data, hoisted = x, None
+    if expr_se is not None:
+        from gradcli.fit.hoist import hoist
+        exprs, parts = hoist([expr_se, *grad], set(params), set(params) | set(predictors) | set(table.columns))
+        if parts:
+            hoisted = _compile([sp.Symbol(s) for s in predictors], [e for _, e in parts])
+            data = x + _evaluate(hoisted, x, table.rows)
+            symbols = symbols + [sp.Symbol(n) for n, _ in parts]
+        f, j = _compile(symbols, exprs[:1]), _compile(symbols, exprs[1:])
+    else:
+        f, j = _compile(symbols, [parsed.expr]), _compile(symbols, grad)
     return FitModel(text, y_name, params, predictors, table, y, weights, linear, parsed.expr, f, j, x,
-                    _grad_se=grad if expr_se is not None else None)
+                    _grad_se=grad if expr_se is not None else None, _data=data,
+                    _hoist=None if hoisted is None else (lambda *cols: _evaluate(hoisted, cols, len(cols[0]))))
+
+
+def _evaluate(fn, cols, rows: int) -> tuple:
+    """The hoisted data-only parts on these predictor columns, each a float array of ``rows``."""
+    with np.errstate(all="ignore"):
+        return tuple(np.broadcast_to(np.asarray(v, dtype=float), (rows,)).copy() for v in fn(*cols))
 
 
 def _weights(table: Table, sigma: str | None) -> np.ndarray | None:

@@ -75,6 +75,12 @@ class ResidualModel:
         with np.errstate(all="ignore"):
             return np.asarray(self._J(np.asarray(x, dtype=float)), dtype=float).reshape(self.n, self.p)
 
+    def residuals_hot(self, x) -> np.ndarray:
+        return self.values(x)
+
+    def jacobian_hot(self, x) -> np.ndarray:
+        return self.jacobian(x)
+
     def hessian_sum(self, x, c: np.ndarray) -> np.ndarray:
         """Σ cᵢ ∇²rᵢ (the second-order part of the Hessian of the RSS, for the fit verdict)."""
         from gradcli.symbolic.compile import compile_exprs

@@ -45,27 +45,33 @@ def loss_derivatives(loss: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class Verdict:
-    kind: str                  # minimum | rank-deficient | saddle | degenerate | not converged | not finite
+    kind: str                  # minimum | rank-deficient | saddle | degenerate | not converged | not finite | infeasible
     text: str
     gradient_cos: float = float("nan")
     curvature: float = float("nan")          # λ_min/λ_max of the column-scaled Hessian (free parameters)
     unidentifiable: list[str] = field(default_factory=list)
     active_bounds: list[str] = field(default_factory=list)
+    maxcv: float | None = None                # with --constraint: largest violation of a constraint or bound
+    multipliers: dict = field(default_factory=dict)          # with --constraint: λ of each active one
+    active_constraints: list[str] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
         return self.kind == "minimum"
 
 
-def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale: float = 1.0) -> Verdict:
+def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale: float = 1.0,
+                at: tuple | None = None) -> Verdict:
+    """``at``: (r, J) already evaluated at p by the caller (the statistics use the same ones)."""
     p = np.asarray(p, dtype=float)
     cost = "RSS" if loss == "linear" else f"{loss} cost"
-    r, J = model.residuals(p), model.jacobian(p)
+    r, J = at if at is not None else (model.residuals(p), model.jacobian(p))
     if not (np.all(np.isfinite(r)) and np.all(np.isfinite(J)) and np.all(np.isfinite(p))):
         return Verdict("not finite", "not a minimum: the residuals or Jacobian are not finite there")
+    plain = loss == "linear"           # ρ' = 1, ρ'' = 0: no weighted copies of the n × p Jacobian
     z = (r / f_scale) ** 2
     rho1, rho2 = loss_derivatives(loss, z)
-    g = J.T @ (rho1 * r)
+    g = J.T @ r if plain else J.T @ (rho1 * r)
     lo = np.full(model.p, -np.inf) if lower is None else np.asarray(lower, dtype=float)
     hi = np.full(model.p, np.inf) if upper is None else np.asarray(upper, dtype=float)
     near = ACTIVE_TOL * np.maximum(1.0, np.abs(p))     # trf stays strictly inside: 'on the bound' within this
@@ -73,9 +79,10 @@ def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale:
     names = model.params
     active_names = [names[j] for j in np.flatnonzero(active)]
     w = np.sqrt(rho1)
-    col = np.linalg.norm(J * w[:, None], axis=0)
-    rnorm = float(np.linalg.norm(w * r))
-    fnorm = float(np.linalg.norm(model.values(p) * (model.weights if model.weights is not None else 1.0)))
+    Jw = J if plain else J * w[:, None]
+    col = np.linalg.norm(Jw, axis=0)
+    rnorm = float(np.linalg.norm(r if plain else w * r))
+    fnorm = float(np.linalg.norm(r + (model.y if model.weights is None else model.y * model.weights)))   # ‖f/σ‖
     with np.errstate(all="ignore"):
         cos = np.where(col > 0, np.abs(g) / (col * max(rnorm, 1e-300)), 0.0)
     allowed = STATIONARY_COS * col * rnorm + NOISE * col * fnorm
@@ -85,7 +92,7 @@ def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale:
         j = int(np.argmax(np.where(free, cos, -1)))
         return Verdict("not converged", f"not a minimum: the {cost} still falls along {names[j]} "
                        f"(|∂C/∂{names[j]}| is {cos[j]:.1e} of ‖J‖‖r‖)", worst, active_bounds=active_names)
-    Jf = J[:, free] * w[:, None]
+    Jf = Jw if free.all() else Jw[:, free]
     d, s, vt = scaled_svd(Jf)
     rank = rank_of(s, Jf.shape)
     free_names = [names[j] for j in np.flatnonzero(free)]
@@ -96,7 +103,7 @@ def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale:
         return Verdict("rank-deficient", f"rank-deficient Jacobian (rank {rank} of {len(free_names)}): "
                        f"{', '.join(bad)} not identifiable from these data", worst, unidentifiable=bad,
                        active_bounds=active_names)
-    H = J.T @ ((rho1 + 2 * rho2 * z)[:, None] * J) + model.hessian_sum(p, rho1 * r)
+    H = (J.T @ J if plain else J.T @ ((rho1 + 2 * rho2 * z)[:, None] * J)) + model.hessian_sum(p, r if plain else rho1 * r)
     Hs = H[np.ix_(free, free)] / np.outer(d, d)
     eig = np.linalg.eigvalsh((Hs + Hs.T) / 2) if Hs.size else np.ones(1)
     curv = float(eig[0] / eig[-1]) if eig[-1] > 0 else float("-inf")

@@ -11,6 +11,7 @@ import math
 from rich.table import Table
 from rich.text import Text
 
+from gradcli.report.narrow import fitted
 from gradcli.report.tables import num
 
 MAX_MATRIX = 6          # above this many parameters the correlation matrix is summarised by its flagged pairs
@@ -52,6 +53,8 @@ def record(model, result, settings, absolute_sigma: bool, sigma: str | None, not
         "curvature": _f(v.curvature), "unidentifiable": v.unidentifiable, "active_bounds": v.active_bounds,
         "loss": settings.loss, "f_scale": settings.f_scale, "sigma": sigma, "absolute_sigma": absolute_sigma,
         "tolerances": {"xtol": settings.xtol, "ftol": settings.ftol, "gtol": settings.gtol},
+        "constraints": [c.text for c in settings.constraints], "maxcv": _f(v.maxcv),
+        "multipliers": {k: _f(m) for k, m in v.multipliers.items()}, "active_constraints": v.active_constraints,
         "notes": list(notes),
     }
 
@@ -144,7 +147,7 @@ def print_fit(out, model, results, skipped, settings, sigma, absolute_sigma=Fals
     for n in notes:
         out.print(Text(n))
     if len(results) > 1 or skipped:
-        out.print(comparison_table(results, best))
+        out.print(fitted(out, comparison_table(results, best)))
         out.print(Text("r, J: residual and Jacobian evaluations, counted by us"))
         for m, why in skipped:
             out.print(Text(f"skipped {m}: {why}"))
@@ -155,7 +158,7 @@ def print_fit(out, model, results, skipped, settings, sigma, absolute_sigma=Fals
     if len(results) > 1:
         out.print(Text(f"details of {res.run.label}" + (" (best verified minimum)" if best is not None else
                                                         " (no method reached a verified minimum)")))
-    out.print(parameter_table(model, res))
+    out.print(fitted(out, parameter_table(model, res)))
     if res.stats.t_value is not None:
         out.print(Text(f"95% CI: value ± t·se with t = {res.stats.t_value:.6g} (Student, {res.stats.dof} dof)"))
     for line in summary_lines(model, res, settings, sigma, absolute_sigma):

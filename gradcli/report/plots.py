@@ -15,13 +15,6 @@ from gradcli.errors import GradcliError
 from gradcli.report.output import check_writable
 from gradcli.report.style import Palette, legend_outside, plot_format, pyplot, save
 
-_pyplot = pyplot            # the names root_plot imports
-
-
-def _save(fig, path, force: bool) -> None:
-    save(fig, path, force)
-
-
 def check_ready(convergence_dir: str | Path | None, keys, force: bool, files=()) -> None:
     """Fail before a study runs, not after: matplotlib missing, a plot file of no known format, or a
     convergence file that exists (``keys`` are the (problem, start) pairs the study will plot)."""

@@ -32,6 +32,8 @@ class RootRun:
     count_mismatch: dict = field(default_factory=dict)
     jacobian: str = ""               # what the method was given: exact, exact f′ and f″, none
     iterates: list[float] = field(default_factory=list)   # one equation: every x f was evaluated at
+    history: list | None = None      # compare --history: [evaluations, best ‖F‖∞ so far] (gradcli.roots.watch)
+    timed_out: bool = False          # stopped by compare's --timeout
 
     @property
     def verified(self) -> bool:
@@ -53,10 +55,12 @@ class RootRun:
 class Clock:
     """Counts reset and a timer started at construction; ``done`` judges the point and builds the record."""
 
-    def __init__(self, eqs, method: str, tol: float):
+    def __init__(self, eqs, method: str, tol: float, reset: bool = True, started: float | None = None):
+        """``reset=False``: a clock for a run already under way (its counts kept, its start time given)."""
         self.eqs, self.method, self.tol = eqs, method, tol
-        eqs.counts.reset()
-        self.start = time.perf_counter()
+        if reset:
+            eqs.counts.reset()
+        self.start = time.perf_counter() if started is None else started
 
     def done(self, x, *, nit, success, message, scipy_counts, ours_vs_theirs, jacobian="",
              iterates=None) -> RootRun:

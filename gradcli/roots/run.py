@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from gradcli.errors import GradcliError
 from gradcli.roots import fixed_point as fp
 from gradcli.roots import scalar, systems
 from gradcli.roots.verdict import tolerance
+from gradcli.roots.watch import TimeUp, Watch
 
 
 @dataclass(frozen=True)
@@ -90,17 +92,45 @@ def check(specs: list[Spec], eqs, bracket, x0) -> None:
             systems.check_system(eqs, "lm", x0)
 
 
-def run(specs: list[Spec], eqs, bracket, x0, rtol: float, maxiter: int | None = None, x1: float | None = None):
-    """Every requested method, with one tolerance for all (``verdict.tolerance``)."""
+def run(specs: list[Spec], eqs, bracket, x0, rtol: float, maxiter: int | None = None, x1: float | None = None,
+        timeout: float | None = None, history: bool = False):
+    """Every requested method, with one tolerance for all (``verdict.tolerance``). ``timeout`` (seconds, per
+    method) and ``history`` are compare's: see gradcli/roots/watch.py; each run's ``history`` is set then."""
     tol = tolerance(eqs, x0, rtol, bracket)
     out = []
     for s in specs:
-        if s.family == "bracketing":
-            out.append(scalar.run_bracketing(eqs, s.method, bracket[0], bracket[1], tol, maxiter))
-        elif s.family == "from-x0":
-            out.append(scalar.run_from_x0(eqs, s.method, x0[0], tol, x1, maxiter))
-        elif s.family == "fixed-point":
-            out.append(fp.run_fixed_point(eqs, s.method, x0, tol, maxiter))
-        else:
-            out.append(systems.run_system(eqs, s.method, x0, tol, maxiter, label=s.label))
+        watch = Watch(eqs, timeout, history)
+        started = time.perf_counter()
+        try:
+            with watch.attached():
+                rr = _one(s, eqs, bracket, x0, tol, maxiter, x1)
+        except TimeUp:
+            rr = _timed_out(s, eqs, tol, watch, started)
+        rr.history = watch.points
+        out.append(rr)
     return tol, out
+
+
+def _one(s: Spec, eqs, bracket, x0, tol: float, maxiter, x1):
+    if s.family == "bracketing":
+        return scalar.run_bracketing(eqs, s.method, bracket[0], bracket[1], tol, maxiter)
+    if s.family == "from-x0":
+        return scalar.run_from_x0(eqs, s.method, x0[0], tol, x1, maxiter)
+    if s.family == "fixed-point":
+        return fp.run_fixed_point(eqs, s.method, x0, tol, maxiter)
+    return systems.run_system(eqs, s.method, x0, tol, maxiter, label=s.label)
+
+
+def _timed_out(s: Spec, eqs, tol: float, watch: Watch, started: float):
+    """A run stopped by the deadline: judged at the best point it evaluated, with the counts so far."""
+    from gradcli.roots.result import Clock
+
+    clock = Clock(eqs, s.label, tol, reset=False, started=started)
+    message = f"time limit reached: stopped after --timeout {watch.seconds:g} s"
+    if watch.best_x is None:
+        rr = clock.error(message)
+    else:
+        rr = clock.done(watch.best_x if not eqs.scalar else float(watch.best_x[0]), nit=None, success=False,
+                        message=message, scipy_counts={}, ours_vs_theirs={})
+    rr.timed_out = True
+    return rr

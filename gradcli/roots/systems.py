@@ -20,6 +20,7 @@ import numpy as np
 
 from gradcli.errors import GradcliError
 from gradcli.roots.result import Clock, RootRun
+from gradcli.roots.watch import TimeUp
 
 METHODS = ("hybr", "lm", "broyden1", "broyden2", "anderson", "linearmixing", "diagbroyden", "excitingmixing",
            "krylov", "df-sane")
@@ -86,6 +87,8 @@ def run_system(eqs, method: str, x0, tol: float, maxiter: int | None = None, lab
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             r = root(F, np.asarray(x0, dtype=float), jac=jac, method=method, options=options)
+    except TimeUp:
+        raise
     except Exception as exc:  # noqa: BLE001 - any SciPy failure is this method's result, said as such
         return clock.error(f"{method}: {type(exc).__name__}: {exc}"[:300], last[0] if last else None)
     c = eqs.counts

@@ -197,7 +197,7 @@ def _run_other(task: Task) -> dict:
     k, loaded = _loaded(task)
     f0 = None
     if k == ROOT:
-        rec = other_runs.run_root(task, loaded)
+        rec, f0 = other_runs.run_root(task, loaded)
         f_star, ok = 0.0, rec.pop("solved")
         rec.pop("f_star")
         n = loaded.n
@@ -213,8 +213,8 @@ def _run_other(task: Task) -> dict:
         f_star, n = loaded.f_star, loaded.model.p
         ok = solved(rec["fun"], f_star, loaded.tol or task.solve_tol)
     rec.update(problem=task.problem, start=task.start, n=n, seed=task.seed, f_star=f_star, solved=ok)
-    if task.history and task.engine != "root":
-        rec["f0"] = _finite(f0)
+    if task.history:
+        rec["f0"] = None if f0 is None else _finite(f0)
     return rec
 
 

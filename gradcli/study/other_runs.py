@@ -7,7 +7,7 @@ message, verdict, ...), so the same tables and profiles read them.
   minimize verdict on its objective (the same test every other method of the study gets); on a fit
   file it is the fit's verdict (gradcli.fit.verdict). Solved: f − f* ≤ tol·max(1, |f*|).
 - roots: fun = ‖F(x)‖∞ (ours), f* = 0; solved means a verified root (simple or singular), by
-  gradcli.roots.verdict.
+  gradcli.roots.verdict; history is (evaluations, best ‖F‖∞ so far), f(x0) is ‖F(x0)‖∞.
 """
 
 from __future__ import annotations
@@ -137,16 +137,21 @@ def run_fit(task, fp) -> tuple[dict, float | None]:
     return rec, float(r0 @ r0)
 
 
-def run_root(task, rp) -> dict:
-    """One root finder on an equations: file → a record; solved = a root our verdict verified."""
+def run_root(task, rp) -> tuple[dict, float | None]:
+    """One root finder on an equations: file → (record, ‖F‖ at the start for data profiles); solved = a root
+    our verdict verified. --timeout stops it at its next evaluation (gradcli.roots.watch), recorded as a
+    time limit with the counts so far and judged at the best point seen; --history records (evaluations,
+    best ‖F‖∞ so far)."""
     from gradcli.roots import run as runner
     from gradcli.roots.verdict import NO_RESULT, verified
 
     x0 = list(task.x0) if task.x0 is not None else rp.x0
     specs = runner.resolve(None if task.method == "auto" else task.method, rp.eqs, rp.bracket, x0)
-    _, runs = runner.run(specs, rp.eqs, rp.bracket, x0, task.tol or 1e-10, task.maxiter)
+    _, runs = runner.run(specs, rp.eqs, rp.bracket, x0, task.tol or 1e-10, task.maxiter, timeout=task.timeout,
+                         history=task.history)
     rr = runs[0]
-    status = Status.CONVERGED if rr.success else (Status.ERROR if rr.verdict == NO_RESULT else Status.FAILED)
+    status = (Status.TIMEOUT if rr.timed_out else Status.CONVERGED if rr.success else
+              Status.ERROR if rr.verdict == NO_RESULT else Status.FAILED)
     rec = {"method": task.method, "x": rr.as_dict()["x"], "fun": rr.residual if math.isfinite(rr.residual) else None,
            "grad_norm": None, "nit": rr.nit, "nfev": rr.nfev, "njev": rr.njev, "nhev": rr.nhev, "time": rr.time,
            "success": rr.success, "status": status.value, "message": rr.message, "verdict": rr.verdict,
@@ -154,7 +159,17 @@ def run_root(task, rp) -> dict:
            "cond": rr.as_dict()["cond"], "jacobian": rr.jacobian, "x0": x0, "bracket": rp.bracket,
            "count_mismatch": rr.count_mismatch, "solved": verified(rr.verdict), "f_star": 0.0}
     if task.history:
-        rec["history"] = None         # root finders report no best-f history: data profiles leave them out
+        rec["history"] = rr.history
     if task.method == "auto":
         rec["auto_reason"] = f"auto → {specs[0].method}: the root command's default for this problem"
-    return rec
+    return rec, start_residual(rp.eqs, specs[0].family, x0, rp.bracket)
+
+
+def start_residual(eqs, family: str, x0, bracket) -> float | None:
+    """Where a root finder starts, as data profiles measure it: ‖F(x0)‖∞, or for a bracketing method the
+    smaller |f| at the bracket's ends (its first two evaluations; the better one is its start)."""
+    with np.errstate(all="ignore"):
+        if family == "bracketing":
+            ends = [abs(float(eqs.F_uncounted([b])[0])) for b in bracket]
+            return min(ends)
+        return float(np.max(np.abs(eqs.F_uncounted(x0)))) if x0 is not None else None
