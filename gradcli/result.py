@@ -242,8 +242,6 @@ class Result:
             out["x_named"] = {k: _jsonable(v) for k, v in self.x_named.items()}
         if self.maxcv is not None:
             out["maxcv"] = _jsonable(self.maxcv)
-        if self.setup_time is not None:
-            out["setup_time"] = self.setup_time
         if self.best_seen is not None:
             out["best_seen"] = _jsonable(self.best_seen)
         if self.verdict is not None:

@@ -277,6 +277,8 @@ def verbose_lines(r) -> list[str]:
             out.append(f"  {m['measure']:<26} = {m['value']} {'<' if m['held'] else '≥'} {m['tol']}")
         else:
             out.append(f"  {m['measure']:<26} = {m['value']:.1e} {'≤' if m['held'] else '≰'} {m['tol']:.1e}")
+    if r.setup_time is not None:
+        out.append(f"  setup (derivatives compiled before the run, not in its time): {r.setup_time * 1000:.1f} ms")
     measured = f"f {r.nfev}, ∇f {r.njev}, ∇²f {r.nhev}"
     theirs = e.get("solver_counts")
     if theirs:

@@ -1,14 +1,15 @@
 """``compare --results FILE.jsonl``: every finished run on disk the moment it finishes, so nothing is lost.
 
-The first line is a header, ``{"gradcli": "results", "version": 1}``; then one JSON object per line: the
-run's record plus ``run_key`` (compare.Task.key: problem and data hashes, method, options, start, seed).
+One JSON object per line: the run's record plus ``run_key`` (compare.Task.key: problem and data hashes,
+method, options, start, seed) and the format marker ``"gradcli_results": 1``, so a file holds exactly one
+line per finished run.
 Each line is written whole, flushed and fsync'd before the next run is reported, so Ctrl-C, a killed
 worker or a killed client lose at most the run being written. Reading the file back gives the runs to
 skip: a re-run of the same command finishes the rest, with no duplicates (the first record of a key
 wins) and no gaps.
 
-The file is the user's: nothing in it is cut or appended to unless it is recognisably ours (the header,
-or, for files written before the header existed, a first line that is a valid record). Anything else —
+The file is the user's: nothing in it is cut or appended to unless it is recognisably ours (empty, or a
+first line that is a valid record; the header line an earlier build wrote is accepted too). Anything else —
 a note, a JSON config, a device, a FIFO, a folder — is refused untouched. Every line read is checked
 against the record schema below; a line that fails is not a finished run (it is run again, and the
 report says so once). A client killed mid-write leaves a torn last line (no newline): it is cut off
@@ -28,7 +29,8 @@ from pathlib import Path
 from gradcli.errors import GradcliError
 
 KEY = "run_key"
-HEADER = {"gradcli": "results", "version": 1}
+HEADER = {"gradcli": "results", "version": 1}   # written by an earlier build as a first line; still read
+MARK = "gradcli_results"                          # on every line: the format version
 MAX_BYTES = 500_000_000          # read line by line, every record kept: 100 000 runs with histories is ~100 MB
 MAX_FIRST_LINE = 64 << 20        # the header (or, in a file from before it, one record) is far shorter
 MAX_NOTE = 200                   # characters of a bad line shown in the one note about it
@@ -99,15 +101,14 @@ class ResultsFile:
             raise GradcliError(f"{self.path}: {size} bytes; a results file is read whole and the limit is {MAX_BYTES} "
                                "(MAX_BYTES): start a new file")
         if size == 0:                                # new or empty: ours from now on
-            self._write(json.dumps(HEADER) + "\n")
             return {}, False
         self._fh.seek(0)
         first = self._fh.readline(MAX_FIRST_LINE)     # decide from the first line alone, before reading on
         head = _parse(first) if first.endswith(b"\n") else None
         legacy = head is not HEADER_SEEN and problem_with(head) is None
         if head is not HEADER_SEEN and not legacy:
-            raise GradcliError(f"{self.path}: not a gradcli results file (its first line is not the header "
-                               f"{json.dumps(HEADER)}); left untouched: give --results a new file name")
+            raise GradcliError(f"{self.path}: not a gradcli results file (its first line is not a results record); "
+                               "left untouched: give --results a new file name")
         done: dict[str, dict] = {}
         bad: list[tuple[int, str]] = []
         end, torn = (0 if legacy else len(first)), False
@@ -123,6 +124,7 @@ class ResultsFile:
             if why:
                 bad.append((n, why))
                 continue
+            rec.pop(MARK, None)
             done.setdefault(rec.pop(KEY), rec)
         if bad:
             n, why = bad[0]
@@ -140,7 +142,7 @@ class ResultsFile:
 
         self.done.setdefault(key, record)
         if self.failed is None:
-            self._write(json.dumps({KEY: key, **_jsonable(record)}, allow_nan=False) + "\n")
+            self._write(json.dumps({KEY: key, MARK: 1, **_jsonable(record)}, allow_nan=False) + "\n")
 
     def _write(self, line: str) -> None:
         try:
