@@ -60,3 +60,20 @@ def test_non_finite_values_are_values_not_exceptions(text, point, expect):
 def test_variables_named_like_numpy_and_math_do_not_clash():
     o = gradcli.objective("e*math + numpy**2")
     assert o.fun(np.array([2.0, 3.0, 4.0])) == pytest.approx(2 * 3 + 16)
+
+
+def test_the_verdicts_hessian_is_interpreted_and_a_solver_gets_the_compiled_one():
+    """The tool's own few Hessian evaluations use SymEngine's interpreter (milliseconds to build); a
+    method that needs ∇²f (prepare(hess=True)) gets compiled code; both equal SymPy's Hessian."""
+    import numpy as np
+    import sympy as sp
+
+    from gradcli.problem.file import load_problem
+    p = load_problem("problems/biggs_exp6.yaml")
+    o = p.compile()
+    x = np.array(p.starts[0], dtype=float)
+    want = np.array(sp.lambdify(p.symbols, sp.hessian(p.expr, p.symbols))(*x), dtype=float)
+    once = o.hess_uncounted(x)
+    assert o._h_once and np.allclose(once, want, rtol=1e-12, atol=1e-12)
+    o.prepare(hess=True)
+    assert not o._h_once and np.allclose(o.hess_uncounted(x), want, rtol=1e-12, atol=1e-12)

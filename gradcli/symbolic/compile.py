@@ -189,6 +189,7 @@ class Objective(Observable):
         self._grad_se = None
         self._gradient_exprs: list[sp.Expr] | None = None
         self._fun_impl, self._grad_impl = self.fun, self.grad    # the unobserved members, for value_and_grad
+        self._h_once = False
 
     @property
     def backend(self) -> str:
@@ -213,6 +214,20 @@ class Objective(Observable):
         return terms.VectorSum(groups, rest_objective, self.n)
 
     # ---- derivatives, derived once on demand -------------------------------------------------
+    def _hessian_route(self):
+        """The gradient in SymEngine for the Hessian of a small smooth f kept in SymPy for f and ∇f: SymPy
+        differentiating and printing the Hessian of a 99-residual sum (MGH's Gulf) took 9 s of a 0.1 s run;
+        SymEngine takes milliseconds (second derivatives need not match lambdify's rounding)."""
+        if not codegen.smooth(self.expr):
+            return None
+        se_expr = codegen.to_symengine(self.expr)
+        if se_expr is None:
+            return None
+        import symengine as se
+        if self._se_symbols is None:
+            self._se_symbols = [se.Symbol(s.name) for s in self.symbols]
+        return codegen.gradient(se_expr, self._se_symbols)
+
     def _grad_symengine(self):
         if self._grad_se is None and self._se_expr is not None:
             self._grad_se = codegen.gradient(self._se_expr, self._se_symbols)
@@ -249,13 +264,22 @@ class Objective(Observable):
         return (compile_se(self.symbols, self._se_symbols, g_se) if g_se is not None
                 else compile_exprs(self.symbols, self.gradient_exprs, sympy_only=True))
 
-    def _hess_eval(self):
-        """Dense for small n; for large n the non-zero entries only, assembled as a sparse matrix."""
+    def _hess_eval(self, once: bool = False):
+        """Dense for small n; for large n the non-zero entries only, assembled as a sparse matrix.
+
+        ``once``: the tool's own few evaluations (the verdict) rather than a solver's many: SymEngine's
+        interpreter, built in milliseconds, instead of generated code that took up to seconds to emit for
+        big least-squares Hessians (40% of a compare study's time went there). A solver that asks later
+        (``prepare(hess=True)``) gets the compiled one."""
+        if self._h is not None and self._h_once and not once:
+            self._h = None
         if self._h is None:
-            g_se = self._grad_symengine()
+            g_se = self._grad_symengine() or self._hessian_route()
+            self._h_once = once and g_se is not None
             if g_se is not None:
                 entries = codegen.hessian(g_se, self._se_symbols)
-                values = compile_se(self.symbols, self._se_symbols, list(entries.values())) if entries else None
+                values = (None if not entries else _interpreted(self._se_symbols, list(entries.values())) if once
+                          else compile_se(self.symbols, self._se_symbols, list(entries.values())))
             else:
                 entries = codegen.hessian(self.gradient_exprs, self.symbols)
                 values = compile_exprs(self.symbols, list(entries.values()), sympy_only=True) if entries else None
@@ -286,7 +310,7 @@ class Objective(Observable):
         x = np.asarray(x, dtype=float)
         if self._vector is not None:
             return self._vector.hessian_entries(x)
-        values, rows, cols = self._h or self._hess_eval()
+        values, rows, cols = self._h or self._hess_eval(once=True)
         return rows, cols, (values(x) if values is not None else np.zeros(0))
 
     def hess_uncounted(self, x):
@@ -369,6 +393,20 @@ class Objective(Observable):
         if last is None or not np.array_equal(last[0], x):
             last = self._hessp_cache = (np.array(x, dtype=float), self.hess_uncounted(x))
         return last[1] @ np.asarray(p, dtype=float)
+
+
+def _interpreted(se_symbols, exprs):
+    """SymEngine's own interpreter for a few evaluations; nan where a value is complex or undefined."""
+    import symengine as se
+
+    fn = se.Lambdify(list(se_symbols), exprs, backend="lambda", real=True)
+
+    def values(x):
+        try:
+            return np.asarray(fn(np.asarray(x, dtype=float)), dtype=float).ravel()
+        except (ValueError, TypeError, ArithmeticError, RuntimeError):
+            return np.full(len(exprs), np.nan)
+    return values
 
 
 @dataclass
