@@ -232,3 +232,27 @@ def test_ctrl_c_inside_a_method_keeps_its_result_and_stops_the_rest():
     [r] = done.results
     assert done.interrupted and r.status is Status.INTERRUPTED and r.nfev == 5
     assert r.fun <= 24.2 and "bfgs did not run" in done.notes[-1]
+
+
+def test_ctrl_c_while_a_method_is_set_up_keeps_what_finished(monkeypatch):
+    p = build_problem("100*(y-x**2)**2+(1-x)**2", x0=[-1.2, 1])
+    obj = p.compile()
+    real = obj.prepare
+
+    def prepare(grad=True, hess=False):
+        if hess:
+            raise KeyboardInterrupt
+        return real(grad=grad, hess=hess)
+    monkeypatch.setattr(obj, "prepare", prepare)
+    done = run(p, "bfgs,trust-exact", objective=obj)
+    assert done.interrupted and [r.method for r in done.results] == ["BFGS"]
+    assert "trust-exact did not run" in done.notes[-1]
+
+
+def test_auto_refuses_finite_difference_gradients():
+    import gradcli.errors
+    from click.testing import CliRunner
+    from gradcli.cli import cli
+    r = CliRunner().invoke(cli, ["minimize", "x**2", "--x0", "1", "-m", "auto", "--gradient", "fd"])
+    assert r.exit_code == 2 and "auto cannot run on SciPy's finite differences" in r.output
+    assert gradcli.errors.GradcliError

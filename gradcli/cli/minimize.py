@@ -101,9 +101,12 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
                                need_x0=starts is None, dim=dim, data=data, var=var)
     if sense == "max":
         from gradcli.run.maximize import negated
+        from gradcli.errors import GradcliError
         if exact:
-            from gradcli.errors import GradcliError
             raise GradcliError("--exact is for minimize; use `gradcli stationary` to list every stationary point")
+        if plot is not None or fmt == "scipy":
+            raise GradcliError(f"{'--plot' if plot is not None else '--format scipy'} draws and reports "
+                               "minimizations only (for now); run `gradcli minimize` on the negated objective")
         shown, problem = problem, negated(problem)
     else:
         shown = problem
@@ -126,10 +129,8 @@ def command(ctx, objective, x0, method, vars_, param, dim, bounds, constraints, 
     results, skipped, notes = done.results, done.skipped, list(done.notes)
     if sense == "max":
         from gradcli.run.maximize import mirror
-        from gradcli.run.solve import judge_against_solution
-        results = [mirror(r) for r in results]
-        if shown.solution is not None:
-            judge_against_solution(results, shown.solution)
+        results = [mirror(r) for r in results]      # a file's solution.f is its minimum: not judged here
+        notes = [f"for −f (each method minimized −f): {n}" if n.startswith("auto") else n for n in notes]
     if verbose:
         notes.append(compiled.backend_summary())
     if exact:

@@ -260,7 +260,7 @@ def trust_lines(r) -> list[str]:
                    f"{vector(r.extra['exact_minimizer'], 10)}")
     if "multistart" in r.extra:
         out.append(f"{r.method}: best of {r.extra['starts_run']} starts ({r.extra['verified_starts']} reached "
-                   f"a verified minimum), from x0 = {vector(r.x0 or [], 4)}")
+                   f"a verified {'maximum' if r.sense == 'max' else 'minimum'}), from x0 = {vector(r.x0 or [], 4)}")
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gradcli.errors import GradcliError
-from gradcli.result import Result
+from gradcli.result import Result, VerdictKind
 
 
 def negated(problem):
@@ -17,8 +17,8 @@ def negated(problem):
     if not problem.symbolic:
         raise GradcliError("maximize takes scalar expressions and problem files; for an array (data) problem "
                            "minimize the negated objective")
-    return replace(problem, objective=f"-({problem.objective})", expr=-problem.expr,
-                   solution=None if problem.solution is None else replace(problem.solution, f=-problem.solution.f))
+    # a file's solution is its minimum (format 1 has no sense): nothing to judge a maximum against
+    return replace(problem, objective=f"-({problem.objective})", expr=-problem.expr, solution=None)
 
 
 def mirror(result: Result) -> Result:
@@ -30,6 +30,12 @@ def mirror(result: Result) -> Result:
                             "returned_fun": -result.best_seen["returned_fun"]}
     for row in result.trace or []:
         row.f = -row.f
+    for step in result.extra.get("auto_steps", []) + result.extra.get("multistart", []):
+        step["fun"] = -step["fun"]
+        if step.get("verdict"):
+            step["verdict"] = VerdictKind(step["verdict"]).mirrored().value
+    if "auto_reason" in result.extra:
+        result.extra["auto_reason"] = "for −f (each method minimized −f): " + result.extra["auto_reason"]
     v = result.verdict
     if v is not None:
         lo, hi = v.min_eig, v.max_eig

@@ -219,6 +219,8 @@ def run(problem: Problem, method: str = "all", *, objective=None, options: dict 
     except Interrupted as stop:
         results.append(stop.result)
         interrupted = True
+    except KeyboardInterrupt:     # while a method was being set up or checked: what finished is kept
+        interrupted = True
     if problem.solution is not None and problem.solution.f is not None:
         judge_against_solution(results, problem.solution)
     notes = [r.extra["auto_reason"] for r in results if "auto_reason" in r.extra]

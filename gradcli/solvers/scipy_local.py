@@ -18,7 +18,7 @@ FD_METHODS = ("cg", "bfgs", "l-bfgs-b", "tnc", "slsqp")
 def check_fd(specs) -> None:
     """--gradient fd for a method that cannot take it is the user's mistake, said before any work."""
     from gradcli.errors import GradcliError
-    bad = [s.name for s in specs if s.needs_grad and s.name not in FD_METHODS]
+    bad = [s.name for s in specs if (s.needs_grad or s.family == "auto") and s.name not in FD_METHODS]
     if bad:
         raise GradcliError(f"--gradient fd: {', '.join(bad)} cannot run on SciPy's finite differences; choose among "
                            f"{', '.join(FD_METHODS)} (or the derivative-free nelder-mead, powell, cobyla, cobyqa)")
