@@ -218,8 +218,8 @@ class Objective(Observable):
         """The gradient in SymEngine for the Hessian of a small smooth f kept in SymPy for f and ∇f: SymPy
         differentiating and printing the Hessian of a 99-residual sum (MGH's Gulf) took 9 s of a 0.1 s run;
         SymEngine takes milliseconds (second derivatives need not match lambdify's rounding)."""
-        if not codegen.smooth(self.expr):
-            return None
+        if not codegen.smooth(self.expr) or _nodes(self.expr, HESSIAN_ROUTE_NODES) < HESSIAN_ROUTE_NODES:
+            return None           # tiny: SymPy is quicker than importing SymEngine (start-up of every command)
         se_expr = codegen.to_symengine(self.expr)
         if se_expr is None:
             return None
@@ -393,6 +393,19 @@ class Objective(Observable):
         if last is None or not np.array_equal(last[0], x):
             last = self._hessp_cache = (np.array(x, dtype=float), self.hess_uncounted(x))
         return last[1] @ np.asarray(p, dtype=float)
+
+
+HESSIAN_ROUTE_NODES = 200     # expression-tree nodes above which the Hessian is derived in SymEngine
+
+
+def _nodes(expr, limit: int) -> int:
+    """Nodes of ``expr``'s tree, counted up to ``limit``."""
+    count = 0
+    for _ in sp.preorder_traversal(expr):
+        count += 1
+        if count >= limit:
+            break
+    return count
 
 
 def _interpreted(se_symbols, exprs):
