@@ -237,7 +237,8 @@ class _Builder:
             self.symbols[name] = sp.Symbol(name, real=True)
         return self.symbols[name]
 
-    def sum_call(self, node: ast.Call):
+    def sum_header(self, node: ast.Call) -> tuple[str, int, int, int]:
+        """sum(expr, i, lo, hi): the index name, lo, hi and the number of terms, every limit checked."""
         args = node.args
         if node.keywords or len(args) != 4 or not isinstance(args[1], ast.Name):
             self.fail(node, "sum takes (expr, i, lo, hi): the terms for i = lo, lo+1, ..., hi (inclusive)")
@@ -250,6 +251,11 @@ class _Builder:
         self.terms += count
         if self.terms > MAX_SUM_TERMS:
             self.fail(node, f"sum() would expand to more than {MAX_SUM_TERMS} terms (MAX_SUM_TERMS)")
+        return index, lo, hi, count
+
+    def sum_call(self, node: ast.Call):
+        args = node.args
+        index, lo, hi, count = self.sum_header(node)
         terms = []
         for v in range(lo, hi + 1):
             self.bound[index] = v

@@ -16,7 +16,6 @@ from typing import Iterator, Sequence
 import sympy as sp
 
 from gradcli.expr.build import CONSTANTS, _NAME, _Builder
-from gradcli.expr.syntax import MAX_SUM_TERMS
 
 
 class NotCompact(Exception):
@@ -82,17 +81,7 @@ class CompactBuilder(_Builder):
         args = node.args
         if self.index:
             raise NotCompact("a sum() inside a sum()")
-        if node.keywords or len(args) != 4 or not isinstance(args[1], ast.Name):
-            self.fail(node, "sum takes (expr, i, lo, hi): the terms for i = lo, lo+1, ..., hi (inclusive)")
-        index = args[1].id
-        if index in self.bound or index == "n" or index in CONSTANTS or index in self.functions \
-                or not _NAME.match(index):
-            self.fail(args[1], f"'{index}' cannot be a sum() index here; use a fresh name such as i or k")
-        lo, hi = self.index_value(args[2]), self.index_value(args[3])
-        count = max(0, hi - lo + 1)
-        self.terms += count
-        if self.terms > MAX_SUM_TERMS:
-            self.fail(node, f"sum() would expand to more than {MAX_SUM_TERMS} terms (MAX_SUM_TERMS)")
+        index, lo, hi, count = self.sum_header(node)
         if not count:
             return sp.S.Zero
         i = sp.Symbol(index, integer=True)
