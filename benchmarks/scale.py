@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import time
-import timeit
 from pathlib import Path
 
 import numpy as np
@@ -29,17 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import gradcli  # noqa: E402
 
-CHAINED = "sum(100*(x[i+1]-x[i]**2)**2 + (1-x[i])**2, i, 0, n-2)"
+from speed import CHAINED, ratio as speed_ratio  # noqa: E402  (speed.py imports this module only in main)
+
 EXTENDED = "sum(100*(y[i]-x[i]**2)**2 + (1-x[i])**2, i, 0, n-1)"
 
 
 def ratio(a, b, number: int, rounds: int = 7) -> float:
-    out = []
-    for _ in range(rounds):
-        ta = min(timeit.repeat(a, number=number, repeat=3))
-        tb = min(timeit.repeat(b, number=number, repeat=3))
-        out.append(ta / tb)
-    return statistics.median(out)
+    return speed_ratio(a, b, number, rounds)
 
 
 def ours(n):
