@@ -140,7 +140,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
         except Interrupted as stop:          # Ctrl-C: the portfolio so far, as one interrupted result
             steps.append(stop.result)
             lines.append(f"{why} → {method}: interrupted (Ctrl-C)")
-            raise Interrupted(_combine(steps, lines, started, stop.result)) from None
+            raise Interrupted(_combine(steps, lines, stop.result)) from None
         steps.append(r)
         if say:
             kind = r.verdict.kind.value if r.verdict is not None else r.status.value
@@ -188,7 +188,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     if (REGISTRY.get(first.method).needs_grad and not REGISTRY.get(best.method).needs_grad and left() != 0.0
             and best.x.size and all(map(_finite, best.x))):
         step(first.method, list(best.x), "derivative-free found the basin: polish with the gradient")
-    return _combine(steps, lines, started)
+    return _combine(steps, lines)
 
 
 def _finite(v) -> bool:
@@ -207,12 +207,13 @@ def _best(steps):
     return min(steps, key=_rank)
 
 
-def _combine(steps, lines, started, stopped=None):
+def _combine(steps, lines, stopped=None):
     """The best step's point and verdict; counts, time and history summed over all steps. ``stopped``: the
     step Ctrl-C interrupted (the whole portfolio then says interrupted)."""
     import copy
 
-    best = copy.copy(_best(steps))
+    winner = _best(steps)
+    best = copy.copy(winner)
     if stopped is not None:
         best.status, best.message = stopped.status, stopped.message
     best.method = "auto"
@@ -225,7 +226,7 @@ def _combine(steps, lines, started, stopped=None):
     best.extra = dict(best.extra)
     best.extra["auto_steps"] = [{"method": r.method, "fun": r.fun, "verdict": r.verdict.kind.value if r.verdict else None,
                                  "status": r.status.value, "nfev": r.nfev, "njev": r.njev, "nhev": r.nhev,
-                                 "best": r is _best(steps)} for r in steps]
+                                 "best": r is winner} for r in steps]
     best.extra["auto_reason"] = "; ".join(lines)
     if any("history" in r.extra for r in steps):
         merged, offset, low = [], 0, float("inf")
