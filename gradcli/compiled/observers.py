@@ -127,18 +127,3 @@ class History(Observer):
             self.best = f
             c = objective.counts
             self.points.append([c.nfev + c.njev, f])
-
-
-class Every(Observer):
-    """Calls ``report(counts, f)`` every ``k`` evaluations (a progress bar costs µs; a step may cost less)."""
-
-    def __init__(self, report, k: int = 64):
-        self.report, self.k, self.calls, self.last_f = report, k, 0, math.nan
-
-    def before(self, objective):
-        self.calls += 1
-        if self.calls % self.k == 0:
-            self.report(objective.counts, self.last_f)
-
-    def evaluated(self, objective, x, f):
-        self.last_f = f
