@@ -1,7 +1,8 @@
 """The command-line entry point: a click group whose commands are imported only when run.
 
 Exit codes: 0 success, 1 no method succeeded (or a check failed), 2 bad input (usage, expression,
-problem file). Library errors are turned into exit 2 here, in ``LazyGroup.invoke``, and nowhere else.
+problem file). Library errors and click's usage errors are turned into one line and exit 2 here, in
+``LazyGroup.invoke``, and nowhere else.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class LazyGroup(click.Group):
 
     def resolve_command(self, ctx, args):
         name, cmd, rest = super().resolve_command(ctx, args)
+        ctx.meta["gradcli.command"] = name       # for a usage error raised before the command's context exists
         return name, cmd, _expression_first(cmd, rest, ctx)
 
     def invoke(self, ctx):
@@ -49,11 +51,32 @@ class LazyGroup(click.Group):
         except GradcliError as exc:
             click.echo(f"gradcli: {exc}", err=True)
             ctx.exit(2)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            _usage_error(exc, exc.ctx.command_path if exc.ctx is not None and exc.ctx is not ctx
+                         else " ".join(filter(None, (ctx.command_path, ctx.meta.get("gradcli.command")))))
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:     # `gradcli --bogus`: the group's own options
+            _usage_error(exc, info_name or "gradcli")
 
     def format_commands(self, ctx, formatter):
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _usage_error(exc: click.UsageError, where: str):
+    """Click's own four-line frame (usage, hint, blank, error), said in one line like every other error."""
+    said = " ".join(exc.format_message().split())
+    sub = where.split(" ", 1)[1] if " " in where else ""      # the root's name is "cli" under CliRunner
+    click.echo(f"gradcli: {sub + ': ' if sub else ''}{said} See 'gradcli {sub + ' ' if sub else ''}--help'.", err=True)
+    raise SystemExit(exc.exit_code)
 
 
 def _expression_first(cmd, args: list[str], ctx) -> list[str]:
