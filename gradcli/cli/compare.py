@@ -15,8 +15,8 @@ from gradcli.cli import options as opt
               help="Solved means f - f* <= tol * max(1, |f*|) (a file's solution.tol wins).")
 @click.option("--method-tol", type=opt.POSITIVE, default=None, help="Passed to each method like minimize's --tol.")
 @click.option("--maxiter", type=opt.ITERATIONS, default=None, help="Iteration limit per run.")
-@click.option("--seed", type=opt.SEED, default=0, show_default=True, help="Study seed; each run's seed derives from it "
-              "and the run's key, so results do not depend on --jobs.")
+@click.option("--seed", type=opt.SEED, default=None, help="Study seed (default: each problem file's seed:, else 0; "
+              "--seed wins); each run's seed derives from it and the run's key, so results do not depend on --jobs.")
 @click.option("--jobs", "-j", type=opt.WORKERS, default=1, show_default=True,
               help="Run in this many worker processes.")
 @click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", default=None, callback=opt.scheduler_address,
