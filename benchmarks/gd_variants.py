@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout without installing
 
 from gradcli.problem.core import build_problem  # noqa: E402
-from gradcli.run.solve import solve  # noqa: E402
+from gradcli.run.solve import run  # noqa: E402
 
 GTOL = 1e-5
 
@@ -86,7 +86,7 @@ def main(argv: list[str]) -> int:
         problem = build_problem(expr, variables=variables, x0=x0, name=name)
         row = [name, str(problem.n)]
         for column, method, options in METHODS:
-            [r], _ = solve(problem, method, options=options)
+            [r] = run(problem, method, options=options, check=False).results
             row.append(cell(r, f_star))
             solved[column] += row[-1][0].isdigit()
         rows.append(row)

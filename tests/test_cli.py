@@ -42,9 +42,9 @@ def test_narrow_terminal_gets_one_block_per_method():
 
     from gradcli.problem.core import build_problem
     from gradcli.report.tables import print_results
-    from gradcli.run.solve import solve
+    from gradcli.run.solve import run
     problem = build_problem("100*(y-x**2)**2+(1-x)**2", x0=[-1.2, 1])
-    results, _ = solve(problem, "bfgs,nelder-mead")
+    results = run(problem, "bfgs,nelder-mead", check=False).results
     shown = {}
     for width in (80, 132):
         buf = io.StringIO()

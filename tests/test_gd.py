@@ -12,7 +12,7 @@ from gradcli.cli import cli
 from gradcli.errors import GradcliError
 from gradcli.problem.core import build_problem
 from gradcli.result import Status
-from gradcli.run.solve import compile_problem, method_options, solve
+from gradcli.run.solve import compile_problem, method_options, run
 from gradcli.solvers.gd import Box
 from gradcli.solvers.gd_steps import BarzilaiBorwein, Trial, backtrack
 from gradcli.solvers.registry import REGISTRY
@@ -58,7 +58,7 @@ def counted_objective(problem):
 def test_rosenbrock_to_gtol_with_exact_counts(rosen_text, step, maxiter):
     problem = build_problem(rosen_text, x0=[-1.2, 1])
     obj, seen = counted_objective(problem)
-    [r], _ = solve(problem, "gd", objective=obj, maxiter=maxiter, options={"step": step})
+    [r] = run(problem, "gd", objective=obj, maxiter=maxiter, options={"step": step}, check=False).results
     assert r.status is Status.GTOL, r.message
     assert r.grad_norm <= 1e-5 and np.max(np.abs(np.array(r.x) - 1)) < 1e-4
     assert (r.nfev, r.njev) == (len(seen["f"]), len(seen["g"]))
@@ -159,7 +159,7 @@ def test_bb_takes_the_longest_step_when_curvature_is_negative():
 @pytest.mark.parametrize("method", GD_FAMILY)
 def test_bounds_project_and_measure_the_projected_gradient(method):
     p = build_problem("(x-3)**2 + (y+1)**2 + x*y/10", x0=[0, 0], bounds={"x": (-1, 1), "y": (-2, 2)})
-    [r], _ = solve(p, method)
+    [r] = run(p, method, check=False).results
     # on the face x = 1 the minimum over y solves 2(y+1) + 1/10 = 0
     assert r.x == pytest.approx([1, -1.05], abs=1e-5) and r.success
     assert r.extra["projected_grad_norm"] <= 1e-5
@@ -183,7 +183,7 @@ def test_options_reach_only_the_methods_that_list_them():
     assert shares == {"bfgs": {"gtol": 1e-3}, "nelder-mead": {}, "gd": {"step": "bb", "gtol": 1e-3},
                       "adam": {"gtol": 1e-3, "beta1": 0.8}}
     with pytest.raises(GradcliError, match="--step is an option of gd; none of the chosen methods"):
-        solve(p, "bfgs,powell", options={"step": "bb"})
+        run(p, "bfgs,powell", options={"step": "bb"})
 
 
 def test_gtol_reaches_scipy_bfgs(rosen_text):

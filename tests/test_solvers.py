@@ -6,7 +6,7 @@ import pytest
 import gradcli
 from gradcli.errors import GradcliError
 from gradcli.problem.core import build_problem
-from gradcli.run.solve import solve
+from gradcli.run.solve import run
 from gradcli.solvers.registry import REGISTRY, resolve
 
 SCIPY_GRADIENT_METHODS = ["cg", "bfgs", "newton-cg", "l-bfgs-b", "tnc", "slsqp", "trust-constr", "dogleg",
@@ -25,7 +25,7 @@ def problem_for(spec):
 @pytest.mark.parametrize("spec", list(REGISTRY), ids=lambda s: s.name)
 def test_every_method_solves_a_small_problem(spec):
     problem = problem_for(spec)
-    [r], _ = solve(problem, spec.name, seed=0)
+    [r] = run(problem, spec.name, seed=0, check=False).results
     if spec.scalar_only:
         assert r.fun == pytest.approx(4.0, abs=1e-6)
     else:
@@ -67,7 +67,7 @@ def test_counts_are_our_own_calls(rosen_text):
         return g(x)
 
     obj.fun, obj.grad = fun, grad
-    [r], _ = solve(problem, "bfgs", objective=obj)
+    [r] = run(problem, "bfgs", objective=obj, check=False).results
     assert (r.nfev, r.njev) == (seen["f"], seen["g"]) and r.nfev > 0
 
 
@@ -88,7 +88,8 @@ def test_all_on_the_seed_problem_reaches_four():
 
 def test_all_skips_what_cannot_honour_bounds_and_says_why():
     p = build_problem("(x-3)**2 + (y+1)**2", x0=[0, 0], bounds={"x": (-1, 1), "y": (-1, 1)})
-    results, skipped = solve(p, "all", seed=1)
+    done = run(p, "all", seed=1, check=False)
+    results, skipped = done.results, done.skipped
     names = {r.method for r in results}
     assert "BFGS" not in names and "L-BFGS-B" in names and "differential_evolution" in names
     assert ("bfgs", "cannot honour bounds") in [(s.name, why) for s, why in skipped]
@@ -98,7 +99,8 @@ def test_all_skips_what_cannot_honour_bounds_and_says_why():
 
 def test_constraints_reach_slsqp_and_trust_constr():
     p = build_problem("x**2 + y**2", x0=[2, 0], constraints=["x + y >= 1"])
-    results, skipped = solve(p, "all")
+    done = run(p, "all", check=False)
+    results, skipped = done.results, done.skipped
     assert {r.method for r in results} == {"COBYLA", "COBYQA", "SLSQP", "trust-constr"}
     for r in results:
         assert r.x == pytest.approx([0.5, 0.5], abs=1e-4), r.method

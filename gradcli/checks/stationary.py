@@ -310,15 +310,16 @@ def _box_text(box) -> str:
     return " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in box)
 
 
-def _starts(box, count: int) -> np.ndarray:
-    """A full grid of about ``count`` starts in the box; seeded uniform points when a grid would be too coarse."""
+def _starts(box, count: int, seed: int | None) -> np.ndarray:
+    """A full grid of about ``count`` starts in the box; seeded uniform points when a grid would be too coarse
+    (the problem file's seed:, else 0)."""
     n = len(box)
     k = int(round(count ** (1.0 / n)))
     if k >= 3:
         axes = [np.linspace(lo, hi, k) for lo, hi in box]
         return np.array(list(itertools.product(*axes)), dtype=float)
     lo, hi = np.array(box, dtype=float).T
-    return lo + (hi - lo) * np.random.default_rng(0).random((count, n))
+    return lo + (hi - lo) * np.random.default_rng(0 if seed is None else seed).random((count, n))
 
 
 def _numeric(objective, problem, box, grid: int) -> list[StationaryPoint]:
@@ -329,7 +330,7 @@ def _numeric(objective, problem, box, grid: int) -> list[StationaryPoint]:
 
     found: list[np.ndarray] = []
     jac = (lambda x: objective.hess_uncounted(x)) if not objective.prefers_hessp else None
-    for start in _starts(box, grid):
+    for start in _starts(box, grid, problem.seed):
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:

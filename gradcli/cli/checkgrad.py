@@ -19,7 +19,8 @@ from gradcli.errors import GradcliError
 @click.option("--points", type=click.IntRange(0, opt.limits.MAX_POINTS), default=0, show_default=True,
               help="Also check at N random points: uniform within --bounds for a variable bounded on both "
                    "sides, else the --at coordinate plus a standard normal draw (clipped to a one-sided bound).")
-@click.option("--seed", type=opt.SEED, default=None, help="Seed for --points (same seed, same points).")
+@click.option("--seed", type=opt.SEED, default=None, help="Seed for --points (same seed, same points; default: a "
+              "problem file's seed:).")
 @click.option("--bounds", "bounds", multiple=True, metavar="X=LO:HI",
               help="Box for --points on one variable (repeatable), as in minimize: x=-5:5.")
 @click.option("--rtol", type=opt.NONNEGATIVE, default=1e-5, show_default=True,
@@ -57,6 +58,7 @@ def command(ctx, objective, at, grad, scheme, points, seed, bounds, rtol, atol, 
         from gradcli.problem.file import load_problem
         problem = load_problem(objective)
         label = problem.name
+        seed = problem.seed if seed is None else seed       # the file's seed: for --points; --seed wins
     else:
         opt.not_a_path(objective)
         given = opt.params(param)

@@ -15,8 +15,8 @@ from gradcli.cli import options as opt
               help="Solved means f - f* <= tol * max(1, |f*|) (a file's solution.tol wins).")
 @click.option("--method-tol", type=opt.POSITIVE, default=None, help="Passed to each method like minimize's --tol.")
 @click.option("--maxiter", type=opt.ITERATIONS, default=None, help="Iteration limit per run.")
-@click.option("--seed", type=opt.SEED, default=0, show_default=True, help="Study seed; each run's seed derives from it "
-              "and the run's key, so results do not depend on --jobs.")
+@click.option("--seed", type=opt.SEED, default=None, help="Study seed (default: each problem file's seed:, else 0; "
+              "--seed wins); each run's seed derives from it and the run's key, so results do not depend on --jobs.")
 @click.option("--jobs", "-j", type=opt.WORKERS, default=1, show_default=True,
               help="Run in this many worker processes.")
 @click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", default=None, callback=opt.scheduler_address,
@@ -27,7 +27,7 @@ from gradcli.cli import options as opt
                    "again skips the runs already there and finishes the rest.")
 @click.option("--starts", type=click.IntRange(0, opt.limits.MAX_STARTS), default=0, show_default=True,
               help="K more starting points per problem: scrambled Sobol inside finite bounds, else x0 + "
-                   "0.1·max(1,|x0|)·z (z standard normal); seeded by --seed and the problem file's hash.")
+                   "0.1·max(1,|x0|)·z (z standard normal); seeded by the study seed and the problem file's hash.")
 @click.option("--timeout", type=opt.Finite(min=0, min_open=True, max=opt.limits.MAX_SECONDS), default=None,
               help="Seconds per run; an overrunning run is recorded as 'time limit reached' and the rest go on.")
 @click.option("--cost", type=click.Choice(["evals", "nfev", "njev", "time"]), default="evals", show_default=True,

@@ -44,6 +44,7 @@ class Problem:
     sha256: str | None = None                       # of the file's text, when it came from one
     residuals: list[str] | None = None              # least squares (residuals: in a file): f = Σ rᵢ²
     residual_exprs: list | None = field(default=None, repr=False)   # the rᵢ parsed, for lm/trf/dogbox
+    seed: int | None = None                         # a file's seed: the default of --seed (the command line wins)
 
     @property
     def n(self) -> int:

@@ -248,7 +248,9 @@ def problem_from_text(pt: ProblemText, *, check_residuals: bool = True, **overri
     # arrays.problem.is_array_doc, inlined: importing gradcli.arrays costs 0.6 s (scipy.special) per command
     if "data" in d or "define" in d or isinstance(d.get("variables"), dict):   # the array path (gradcli/arrays)
         from gradcli.arrays.load import array_problem_from_text
-        return array_problem_from_text(pt, **overrides)
+        problem = array_problem_from_text(pt, **overrides)
+        problem.seed = d.get("seed")
+        return problem
     from gradcli.problem.core import Solution, build_problem
     sol = d.get("solution")
     params = dict(d.get("parameters") or {})
@@ -310,6 +312,7 @@ def problem_from_text(pt: ProblemText, *, check_residuals: bool = True, **overri
             check_sum(pt, problem, problem.residual_exprs)
     problem.source_file = str(pt.path)
     problem.sha256 = pt.sha256
+    problem.seed = d.get("seed")
     return problem
 
 

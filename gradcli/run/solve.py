@@ -201,21 +201,26 @@ class Run:
 def run(problem: Problem, method: str = "all", *, objective=None, options: dict | None = None,
         starts: int | None = None, seed: int | None = None, progress=None, check: bool = True,
         **settings) -> Run:
-    """Every chosen method on ``problem``: the path `minimize` and the Python API share.
+    """Every chosen method on ``problem``, one after the other: the one path of `minimize`, `maximize`,
+    the Python API and the tests (compare runs one method per task through ``solve_one``).
 
     ``starts``: the best verified result of that many starts per method (gradcli.run.multistart).
-    ``progress(spec)``: an optional factory of an observer shown while each method runs. ``check``: a start
-    where f is not finite is an error up front (the CLI) rather than a failed run per method (the API).
+    ``seed``: None takes the problem file's ``seed:`` (the command line wins). ``progress(spec)``: an
+    optional factory of an observer shown while each method runs. ``check``: a start where f is not finite
+    is an error up front (the CLI) rather than a failed run per method (the API).
     """
     sel = select(method, problem)
     shares = method_options(sel.specs, options)
     objective = objective or problem.compile()
+    seed = problem.seed if seed is None else seed
     if starts is None and check:
         check_start(problem, objective)       # f(x0) nan or inf: one clear error, not N failed runs
     results: list[Result] = []
     interrupted = False
     try:
-        _run_each(problem, sel, shares, objective, starts, seed, progress, settings, results)
+        for spec in sel.specs:
+            results.append(_run_method(problem, spec, objective, shares[spec.name], starts, seed, progress,
+                                       settings))
     except Interrupted as stop:
         results.append(stop.result)
         interrupted = True
@@ -230,28 +235,25 @@ def run(problem: Problem, method: str = "all", *, objective=None, options: dict 
     return Run(results, sel.skipped, notes, interrupted)
 
 
-def _run_each(problem, sel, shares, objective, starts, seed, progress, settings, results) -> None:
-    """Each selected method in turn (the best of ``starts`` starts when asked), appended to ``results``."""
-    for s in sel.specs:
-        if starts is not None:
-            from gradcli.run.multistart import best_of, start_points
-            points = start_points(problem, starts, seed)
-            saved = problem.starts
-            problem.starts = points
-            try:
-                runs = [solve_one(problem, s.name, start=i, objective=objective, options=shares[s.name],
-                                  seed=seed, **settings) for i in range(len(points))]
-            finally:
-                problem.starts = saved
-            results.append(best_of(runs))
-            continue
-        watch = progress(s) if progress is not None else None
+def _run_method(problem, spec, objective, options, starts, seed, progress, settings) -> Result:
+    """One selected method: from the problem's start, or the best of ``starts`` starts when asked."""
+    if starts is not None:
+        from gradcli.run.multistart import best_of, start_points
+        points = start_points(problem, starts, seed)
+        saved = problem.starts
+        problem.starts = points
         try:
-            results.append(solve_one(problem, s.name, objective=objective, options=shares[s.name], seed=seed,
-                                     observers=(watch,) if watch is not None else (), **settings))
+            return best_of([solve_one(problem, spec.name, start=i, objective=objective, options=options,
+                                      seed=seed, **settings) for i in range(len(points))])
         finally:
-            if watch is not None:
-                watch.close()
+            problem.starts = saved
+    watch = progress(spec) if progress is not None else None
+    try:
+        return solve_one(problem, spec.name, objective=objective, options=options, seed=seed,
+                         observers=(watch,) if watch is not None else (), **settings)
+    finally:
+        if watch is not None:
+            watch.close()
 
 
 def judge_against_solution(results, solution, tol: float = 1e-6) -> None:
@@ -264,13 +266,3 @@ def judge_against_solution(results, solution, tol: float = 1e-6) -> None:
         gap = (r.fun - f_star) if r.sense == "min" else (f_star - r.fun)
         r.extra["short_of_f_star"] = not (gap <= tol)
 
-
-def solve(problem: Problem, method: str = "all", *, start: int = 0, objective=None,
-          options: dict | None = None, **settings) -> tuple[list[Result], list[tuple[SolverSpec, str]]]:
-    """Every chosen method from one start; the skipped methods come back with the reason."""
-    sel = select(method, problem)
-    shares = method_options(sel.specs, options)
-    objective = objective or problem.compile()
-    results = [solve_one(problem, spec.name, start=start, objective=objective, options=shares[spec.name],
-                         **settings) for spec in sel.specs]
-    return results, sel.skipped

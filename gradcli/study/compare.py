@@ -61,11 +61,13 @@ def run_seed(seed: int, sha256: str, method: str, start: int) -> int:
     return int.from_bytes(h[:4], "little")
 
 
-def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
+def plan(paths, methods: str = "all", *, seed: int | None = None, starts: int = 0,
          **task_options) -> tuple[list[Task], list[tuple]]:
     """Every (problem, start, method) to run, and the (problem, method, reason) pairs skipped.
 
     ``starts`` adds that many generated starting points per problem (gradcli.starts) after the file's own.
+    ``seed``: the study seed; None (not given) takes each file's ``seed:``, else 0. Run seeds and
+    generated starts derive from it per problem (a Task's ``seed`` is the one its method gets).
     """
     from gradcli.problem.kinds import FIT, ROOT, kind
     from gradcli.problem.starts import extra_starts
@@ -81,12 +83,12 @@ def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
         if k == ROOT:
             from gradcli.roots.problem_file import load_root
             problem = load_root(pt)
-            runs, skips = kinds.plan_root(problem, words)
+            runs, skips = kinds.plan_other(problem, words, root=True)
         elif k == FIT:
             from gradcli.fit.problem_file import load_fit
             from gradcli.fit.run import start_point
             problem = load_fit(pt)
-            runs, skips = kinds.plan_fit(problem, words)
+            runs, skips = kinds.plan_other(problem, words, root=False)
             x0 = start_point(problem.model, problem.p0)[0].tolist()
         else:
             problem = problem_from_text(pt)
@@ -97,18 +99,19 @@ def plan(paths, methods: str = "all", *, seed: int = 0, starts: int = 0,
                                    f"'{problem.name}' is also the name of {names[problem.name]}; names must be unique")
         names[problem.name] = str(path)
         skipped += skips
+        base = seed if seed is not None else pt.doc.get("seed", 0)   # --seed wins over the file's seed:
         if k == FIT:
-            points = [None] + [tuple(p) for p in extra_starts(x0, None, starts, seed, pt.sha256)]
+            points = [None] + [tuple(p) for p in extra_starts(x0, None, starts, base, pt.sha256)]
         elif k == ROOT:
-            points = [None] + ([tuple(p) for p in extra_starts(problem.x0, None, starts, seed, pt.sha256)]
+            points = [None] + ([tuple(p) for p in extra_starts(problem.x0, None, starts, base, pt.sha256)]
                                if problem.x0 is not None else [])
         else:
             points = [None] * len(problem.starts) + [
-                tuple(p) for p in extra_starts(problem.x0, problem.bounds, starts, seed, pt.sha256)]
+                tuple(p) for p in extra_starts(problem.x0, problem.bounds, starts, base, pt.sha256)]
         for start, x0 in enumerate(points):
             for method, engine in runs:
                 tasks.append(Task(problem.name, str(path), pt.text, pt.sha256, method, start,
-                                  run_seed(seed, pt.sha256, method, start), x0=x0, engine=engine, **task_options))
+                                  run_seed(base, pt.sha256, method, start), x0=x0, engine=engine, **task_options))
     return tasks, skipped
 
 

@@ -104,52 +104,59 @@ def plan_minimize(problem, w: Words) -> tuple[list[tuple[str, str]], list[tuple[
     return runs, skipped
 
 
-def plan_root(rp, w: Words) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-    """Root finders for an equations: file; each checked as `gradcli root` checks it (bracket, start)."""
-    from gradcli.roots import run as runner
+def plan_other(problem, w: Words, root: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """Root finders on an equations: file (``root``), or lm, trf and dogbox on a model: + data: file.
 
-    runs: list[tuple[str, str]] = []
+    Both have one shape: the family's own names from --methods, plus with 'all' every member that applies;
+    'auto' as its own method (the command's default, recorded as "auto"); a member that cannot run the
+    problem skipped with the reason when it was named; every other family's name skipped with why.
+    What differs is which names are the family's, what 'all' adds and how a member is checked.
+    """
+    own, engine = (w.root, ENGINE_ROOT) if root else (w.lsq, ENGINE_LSQ)
+    check = _root_check if root else _fit_check
+    runs: list[tuple[str, str]] = [("auto", engine)] if w.auto else []
     skipped: list[tuple[str, str, str]] = []
-    names = list(w.root)
+    names = list(own)
     if w.all:
-        try:
-            more = [s.method for s in runner.resolve("all", rp.eqs, rp.bracket, rp.x0)]
-        except GradcliError:
-            more = []
-        names += [m for m in more if m not in names]
-    if w.auto:        # auto is its own method in a study: the root command's default, recorded as "auto"
-        runs.append(("auto", ENGINE_ROOT))
+        names += [m for m in (_every_root(problem) if root else LEAST_SQUARES) if m not in names]
     for m in names:
-        try:
-            specs = runner.resolve(m, rp.eqs, rp.bracket, rp.x0)
-            runner.check(specs, rp.eqs, rp.bracket, rp.x0)
-        except GradcliError as exc:
-            if m in w.root:
-                skipped.append((rp.name, m, str(exc).replace("--method ", "")))
-            continue
-        runs.append((specs[0].method, ENGINE_ROOT))
-    for x in w.registry:
-        skipped.append((rp.name, REGISTRY.get(x).name, f"a minimize method: {rp.name} is a root problem (equations:)"))
-    for m in w.lsq:
-        if m not in w.root:
-            skipped.append((rp.name, m, f"least squares on residuals: {rp.name} is a root problem (equations:)"))
+        name, why = check(m, problem)
+        if why is None:
+            runs.append((name, engine))
+        elif m in own:
+            skipped.append((problem.name, m, why))
+    if root:
+        what = f"{problem.name} is a root problem (equations:)"
+        skipped += [(problem.name, REGISTRY.get(x).name, f"a minimize method: {what}") for x in w.registry]
+        skipped += [(problem.name, m, f"least squares on residuals: {what}") for m in w.lsq if m not in w.root]
+    else:
+        why = f"{problem.name} is a fit problem (model: + data:): lm, trf and dogbox run it"
+        skipped += [(problem.name, REGISTRY.get(x).name, why) for x in w.registry]
+        skipped += [(problem.name, m, why) for m in w.root if m not in w.lsq]
     return runs, skipped
 
 
-def plan_fit(fp, w: Words) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-    """lm, trf, dogbox on a model: + data: file."""
-    runs: list[tuple[str, str]] = []
-    skipped: list[tuple[str, str, str]] = []
-    extra = [m for m in LEAST_SQUARES if m not in w.lsq] if w.all else []
-    if w.auto:        # auto is its own method in a study: fit's own choice, recorded as "auto"
-        runs.append(("auto", ENGINE_LSQ))
-    for m in w.lsq + extra:
-        if m == "lm" and fp.bounds:
-            if m in w.lsq:
-                skipped.append((fp.name, m, "lm (MINPACK) takes no bounds; trf and dogbox do"))
-            continue
-        runs.append((m, ENGINE_LSQ))
-    why = f"{fp.name} is a fit problem (model: + data:): lm, trf and dogbox run it"
-    skipped += [(fp.name, REGISTRY.get(x).name, why) for x in w.registry]
-    skipped += [(fp.name, m, why) for m in w.root if m not in w.lsq]
-    return runs, skipped
+def _every_root(rp) -> list[str]:
+    """The root finders 'all' means for this file (none when the file gives them nothing to start from)."""
+    from gradcli.roots import run as runner
+    try:
+        return [s.method for s in runner.resolve("all", rp.eqs, rp.bracket, rp.x0)]
+    except GradcliError:
+        return []
+
+
+def _root_check(m: str, rp) -> tuple[str | None, str | None]:
+    """(the finder's name, None), or (None, why not) as `gradcli root` checks it (bracket, start)."""
+    from gradcli.roots import run as runner
+    try:
+        specs = runner.resolve(m, rp.eqs, rp.bracket, rp.x0)
+        runner.check(specs, rp.eqs, rp.bracket, rp.x0)
+    except GradcliError as exc:
+        return None, str(exc).replace("--method ", "")
+    return specs[0].method, None
+
+
+def _fit_check(m: str, fp) -> tuple[str | None, str | None]:
+    if m == "lm" and fp.bounds:
+        return None, "lm (MINPACK) takes no bounds; trf and dogbox do"
+    return m, None
