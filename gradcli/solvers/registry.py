@@ -28,6 +28,7 @@ class SolverSpec:
     constraints: bool = False
     scalar_only: bool = False         # one variable only
     max_n: int | None = None          # above this many variables 'all' and compare leave it out
+    dense_hessian: bool = False       # factorizes the n×n Hessian: given it dense, refused above DENSE_HESSIAN_MAX_N
     options: tuple[tuple[str, str], ...] = ()   # (--option, what it does) beyond the common ones
     note: str = ""
 
@@ -49,6 +50,11 @@ class SolverSpec:
         if self.max_n is not None and problem.n > self.max_n and not named:
             return (f"derivative-free, impractical above {self.max_n} variables (this problem has {problem.n}); "
                     "name it in `minimize --method` to run it anyway")
+        if self.dense_hessian and problem.n > DENSE_HESSIAN_MAX_N:
+            gb = problem.n ** 2 * 8 / 1e9
+            return (f"factorizes a dense n×n Hessian: {gb:.3g} GB and O(n³) work per step for {problem.n} "
+                    f"variables (limit {DENSE_HESSIAN_MAX_N}); trust-krylov, trust-ncg and newton-cg use the exact "
+                    "sparse Hessian through Hessian-vector products")
         if self.scalar_only and problem.n != 1:
             return f"one variable only (this problem has {problem.n})"
         if self.bounds == "required" and not problem.finite_bounds:
@@ -95,6 +101,7 @@ def normalize(name: str) -> str:
 # A simplex or model-based method needs O(n) evaluations per step and O(n^2) work (Nelder-Mead on the
 # 785-variable logistic regression ran for minutes); gradient methods are the tool there.
 DERIVATIVE_FREE_MAX_N = 100
+DENSE_HESSIAN_MAX_N = 5000            # a dense Hessian of 200 MB, factorized at every step
 
 _LOCAL = "gradcli.solvers.scipy_local:run"
 _SCALAR = "gradcli.solvers.scipy_scalar:run"
@@ -130,10 +137,11 @@ for _spec in (
     SolverSpec("trust-constr", "trust-constr", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True,
                bounds="yes", constraints=True),
     SolverSpec("dogleg", "dogleg", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True,
-               note="needs a positive-definite Hessian along the way"),
+               note="needs a positive-definite Hessian along the way", dense_hessian=True),
     SolverSpec("trust-ncg", "trust-ncg", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True),
     SolverSpec("trust-krylov", "trust-krylov", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True),
-    SolverSpec("trust-exact", "trust-exact", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True),
+    SolverSpec("trust-exact", "trust-exact", "scipy-local", _LOCAL, (), needs_grad=True, needs_hess=True,
+               dense_hessian=True),
     SolverSpec("brent", "Brent", "scipy-scalar", _SCALAR, (), scalar_only=True),
     SolverSpec("golden", "golden", "scipy-scalar", _SCALAR, (), scalar_only=True),
     SolverSpec("bounded", "bounded", "scipy-scalar", _SCALAR, ("fminbound",), scalar_only=True,

@@ -46,6 +46,13 @@ def scipy_constraints(spec, settings: Settings):
     return [{"type": c.kind, "fun": c.fun, "jac": c.jac} for c in settings.constraints]
 
 
+def _dense(hess):
+    """trust-exact and dogleg factorize the Hessian as an ndarray; a large problem's is scipy.sparse."""
+    from scipy.sparse import issparse
+
+    return lambda x: (lambda h: h.toarray() if issparse(h) else h)(hess(x))
+
+
 def run(spec, objective, x0, settings: Settings):
     from scipy.optimize import Bounds, minimize
 
@@ -59,6 +66,8 @@ def run(spec, objective, x0, settings: Settings):
     if spec.needs_hess:
         if spec.name in ("newton-cg", "trust-ncg", "trust-krylov") and objective.capabilities.prefers_hessp:
             kwargs["hessp"] = objective.hessp
+        elif spec.dense_hessian:
+            kwargs["hess"] = _dense(objective.hess)
         else:
             kwargs["hess"] = objective.hess
     if settings.bounds is not None:
