@@ -83,7 +83,7 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
     if plot is not None:
         from gradcli.report.fit_plot import check_plot
         check_plot(plot, force)          # before any work: a lost picture is worse than an early error
-    from gradcli.problem.file import is_problem_file
+    from gradcli.problem.kinds import is_problem_file
 
     given_bounds = opt.bounds(bounds)
     start_given = None if p0 is None else opt.point(p0, "--p0")

@@ -213,7 +213,7 @@ def data_options(f):
 def load_problem(arg: str, *, x0=None, vars_=None, param=(), bounds=(), constraints=(), need_x0: bool = True,
                  dim: int | None = None, data=(), var=()):
     """EXPR or FILE.yaml plus command-line overrides → a validated Problem."""
-    from gradcli.problem.file import is_problem_file
+    from gradcli.problem.kinds import is_problem_file
 
     start = None if x0 is None else point(x0, "--x0")
     arrays = named_items(data, "--data", "X=X.npy")

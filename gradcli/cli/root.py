@@ -58,7 +58,7 @@ def command(ctx, equations, vars_, param, dim, bracket, x0, x1, method, fixed, e
     from gradcli.roots import equations as eq
     from gradcli.roots import run as runner
 
-    from gradcli.problem.file import is_problem_file
+    from gradcli.problem.kinds import is_problem_file
 
     if is_problem_file(equations):
         if vars_ or param or dim or fixed:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradcli.problem.fileerror import ProblemFileError, _path  # noqa: F401 (re-exported)
+from gradcli.problem.kinds import is_problem_file  # noqa: F401 (re-exported)
 from gradcli.errors import ExpressionError, GradcliError, ProblemError
 
 MAX_FILE_BYTES = 2_000_000     # a problem file is text: 2 MB holds a 100 000-number x0
@@ -346,10 +347,6 @@ def _data_files(text: str, path: str) -> tuple[tuple[str, str], ...]:
         return (("data", data),)
     return tuple(sorted((k, v.rsplit(":", 1)[0] if ".npz:" in v else v) for k, v in data.items()
                         if isinstance(v, str)))
-
-
-def is_problem_file(arg: str) -> bool:
-    return arg.endswith((".yaml", ".yml"))
 
 
 def find_files(paths) -> list[Path]:

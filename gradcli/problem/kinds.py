@@ -94,3 +94,8 @@ def check_keys(doc: dict, path, lines: dict) -> None:
             raise ProblemFileError(path, lines.get(("solution", "f")), "solution.f", "a root problem's solution is "
                                    "F(x) = 0: give solution.x (a known root), and f: 0 or no f")
 
+
+def is_problem_file(arg: str) -> bool:
+    """A command's argument names a problem file (else it is an expression). Here, not in file.py, so that
+    an expression on the command line never imports the file reader and its schema."""
+    return arg.endswith((".yaml", ".yml"))

@@ -6,7 +6,6 @@ imported only when one of its methods runs.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass, field
 
@@ -84,6 +83,8 @@ class Registry:
     def get(self, name: str) -> SolverSpec:
         key = normalize(name)
         if key not in self.names:
+            import difflib
+
             near = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.6)
             shown = dict.fromkeys(self.names[n] for n in near)      # aliases of one method name it once
             hint = f"; did you mean {' or '.join(shown)}?" if near else ""
