@@ -95,11 +95,13 @@ def _powers_multiplied(exprs: list) -> tuple[list, dict]:
     return [walk(e) for e in exprs], used
 
 
-def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
+def _compile(symbols: list[sp.Symbol], exprs: list, extra: dict | None = None) -> Callable:
     """Compile ``exprs`` (SymEngine or SymPy) of ``symbols`` to one NumPy function returning a list.
 
-    Arguments are renamed to our own dummies, so generated code never sees a user's name.
+    Arguments are renamed to our own dummies, so generated code never sees a user's name. ``extra``: our
+    own functions the expressions call (by name), beside NumPy's.
     """
+    extra = extra or {}
     args = codegen.dummies(len(symbols))
     se_ok = all(type(e).__module__.startswith("symengine") for e in exprs)
     if se_ok:
@@ -108,7 +110,7 @@ def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
         renamed = [e.xreplace(dict(zip([se.Symbol(s.name) for s in symbols], se_args))) for e in exprs]
         renamed, powers = _powers_multiplied(renamed)
         try:
-            fn, _ = codegen.python_function(se_args, renamed, {**_namespace(), **powers})
+            fn, _ = codegen.python_function(se_args, renamed, {**_namespace(), **powers, **extra})
             return fn
         except codegen.CodegenError:
             pass
@@ -119,7 +121,7 @@ def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
     renamed = [e.xreplace({s: by_name[s.name] for s in e.free_symbols if s.name in by_name}) for e in renamed]
     vmax, vmin = sp.Function("_vmax"), sp.Function("_vmin")     # NumPy's printer would stack ragged tuples
     renamed = [e.replace(sp.Max, vmax).replace(sp.Min, vmin) for e in renamed]
-    return sp.lambdify(args, renamed, modules=[_kinks(), "numpy"], cse=True)
+    return sp.lambdify(args, renamed, modules=[{**_kinks(), **extra}, "numpy"], cse=True)
 
 
 @dataclass
@@ -220,32 +222,67 @@ class FitModel:
         return f, J
 
     def hessian_sum(self, p, c: np.ndarray) -> np.ndarray:
-        """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict."""
+        """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict. One
+        generated function returns the sums themselves (see _hessian_sums), no n-row array per entry kept."""
         if self._hess is None:
-            if self._grad_se is not None:
-                import symengine as se
-                syms = [se.Symbol(s) for s in self.params]
-                entries = codegen.hessian(self._grad_se, syms)
-            else:           # abs/sign/min/max: SymPy differentiates them, SymEngine cannot
-                own = {s.name: s for s in self.expr.free_symbols}
-                syms = [own[s] for s in self.params]
-                entries = codegen.hessian(codegen.gradient(self.expr, syms), syms)
-            keys = list(entries)
-            fn = _compile(self._symbols(), list(entries.values())) if keys else None
-            self._hess = (keys, fn)
-        keys, fn = self._hess
+            self._hess = _hessian_sums(self)
+        keys, fn, data = self._hess
         out = np.zeros((self.p, self.p))
         if fn is None:
             return out
         w = c * self.weights if self.weights is not None else c
         with np.errstate(all="ignore"):
-            vals = fn(*np.asarray(p, dtype=float).tolist(), *self._x)
+            vals = fn(*np.asarray(p, dtype=float).tolist(), *data, np.asarray(w, dtype=float))
         for (i, j), v in zip(keys, vals):
-            out[i, j] = out[j, i] = float(np.sum(w * np.broadcast_to(np.asarray(v, dtype=float), (self.n,))))
+            out[i, j] = out[j, i] = v
         return out
 
     def _symbols(self) -> list[sp.Symbol]:
         return [sp.Symbol(s) for s in self.params + self.predictors]
+
+
+def _rowsum(w: np.ndarray, v) -> float:
+    """Σ_i w_i·v_i over the rows (v an array over them, or one value for all)."""
+    if isinstance(v, np.ndarray) and v.shape == w.shape:
+        return float(w @ v)
+    return float(np.sum(w * np.broadcast_to(np.asarray(v, dtype=float), w.shape)))
+
+
+def _hessian_sums(model: FitModel) -> tuple[list, Callable | None, tuple]:
+    """(keys (j, k), fn, data): fn(*p, *data, w) = [Σ_i w_i ∂²f_i/∂p_j∂p_k for each key], compiled once.
+
+    Each entry is wrapped in a _rowsum(w, ·) call, so the generated code shares the entries' common
+    subexpressions (one CSE over all of them) and reduces each over the rows as soon as it is made; the
+    entries' data-only parts are hoisted as the model's own are (gradcli.fit.hoist). Measured on Thurber's
+    10 000 rows: ~X µs against ~Y µs for the 28 entries as arrays summed one by one."""
+    if model._grad_se is None:       # abs/sign/min/max: SymPy differentiates them, SymEngine cannot
+        own = {s.name: s for s in model.expr.free_symbols}
+        syms = [own[s] for s in model.params]
+        entries = codegen.hessian(codegen.gradient(model.expr, syms), syms)
+        keys = list(entries)
+        fn = _compile(model._symbols(), list(entries.values())) if keys else None
+        if fn is None:
+            return keys, None, model._x
+        return keys, lambda *a: [_rowsum(a[-1], v) for v in fn(*a[:-1])], model._x
+    import symengine as se
+
+    from gradcli.fit.hoist import hoist
+
+    entries = codegen.hessian(model._grad_se, [se.Symbol(s) for s in model.params])
+    keys = list(entries)
+    if not keys:
+        return keys, None, model._x
+    taken = set(model.params) | set(model.predictors) | set(model.table.columns)
+    exprs, parts = hoist(list(entries.values()), set(model.params), taken)
+    taken |= {n for n, _ in parts}
+    w = next(f"_w{k}" for k in range(len(taken) + 1) if f"_w{k}" not in taken)
+    data = model._x
+    if parts:
+        data = data + _evaluate(_compile([sp.Symbol(s) for s in model.predictors], [e for _, e in parts]),
+                                model._x, model.n)
+    exprs = [se.function_symbol("_rowsum", se.Symbol(w), e) for e in exprs]
+    symbols = model._symbols() + [sp.Symbol(n) for n, _ in parts] + [sp.Symbol(w)]
+    return keys, _compile(symbols, exprs, {"_rowsum": _rowsum}), data
 
 
 def response(table: Table, y_text: str | None) -> tuple[str, np.ndarray, set[str]]:
@@ -350,9 +387,17 @@ def _weights(table: Table, sigma: str | None) -> np.ndarray | None:
     return np.full(table.rows, 1.0 / value)
 
 
-def check_start(model: FitModel, p0: np.ndarray) -> None:
-    """The model and its Jacobian must be finite at the start: say the row, not N failed iterations."""
-    for what, values in (("the model", model.values(p0)), ("the model's Jacobian", model.jacobian(p0))):
+def check_start(model: FitModel, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The model and its Jacobian must be finite at the start: say the row, not N failed iterations.
+    Returns (r, J) at p0, which the solver's first calls are given (gradcli.fit.methods.Counter)."""
+    from gradcli.fit.stats import all_finite
+
+    p0 = np.asarray(p0, dtype=float)
+    with np.errstate(all="ignore"):
+        r, J = model.residuals_hot(p0), model.jacobian_hot(p0)
+    if all_finite(r) and all_finite(J):
+        return r, J
+    for what, values in (("the model", model.values(p0)), ("the model's Jacobian", J)):
         bad = np.flatnonzero(~np.all(np.isfinite(np.reshape(values, (model.n, -1))), axis=1))
         if bad.size:
             i = int(bad[0])
@@ -360,3 +405,4 @@ def check_start(model: FitModel, p0: np.ndarray) -> None:
             start = ", ".join(f"{n}={v:g}" for n, v in zip(model.params, p0))
             raise GradcliError(f"{what} is not finite at the start ({start}) on {model.table.where(i)} ({at}), "
                                f"{bad.size} rows in all; choose another --p0")
+    return r, J

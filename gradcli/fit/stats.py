@@ -5,6 +5,11 @@ computed from the SVD of the column-scaled Jacobian (never by forming JᵀJ, whi
 number). This is the linearised covariance NIST's StRD certifies for its nonlinear problems.
 Confidence intervals: value ± t(0.975, n − p)·se (Student t). AIC/BIC follow lmfit's convention for
 least squares: n·ln(RSS/n) + 2p and n·ln(RSS/n) + p·ln(n).
+
+A parameter held on an active bound (the verdict decides which: its bound binds, λ > 0) is fixed for the
+covariance: it has no standard error or interval (nan here, null in JSON, "at bound" in the table), and the
+free parameters get the covariance of the fit with it fixed at its bound, from J's free columns, with
+n − (free parameters) degrees of freedom.
 """
 
 from __future__ import annotations
@@ -35,18 +40,25 @@ class FitStats:
     aic: float | None
     bic: float | None
     rank: int
-    singular: np.ndarray                        # singular values of the column-scaled Jacobian
+    singular: np.ndarray                        # singular values of the column-scaled (free) Jacobian
+    held: np.ndarray | None = None              # bool mask: parameters fixed on an active bound (None: none)
 
 
-def scaled_svd(J: np.ndarray):
-    """SVD of J·D⁻¹ with D the column norms: the rank test and covariance do not depend on units."""
-    d = np.linalg.norm(J, axis=0)
+def scaled_svd(J: np.ndarray, norms: np.ndarray | None = None):
+    """SVD of J·D⁻¹ with D the column norms (``norms`` when the caller has them): the rank test and
+    covariance do not depend on units."""
+    d = np.sqrt(np.einsum("ij,ij->j", J, J)) if norms is None else norms
     d = np.where(d > 0, d, 1.0)
     A = np.asfortranarray(J / d)       # LAPACK's order: a C-ordered QR measured several times slower
     if A.shape[0] >= max(256, 8 * A.shape[1]):   # tall: R of a QR has J's singular values and right vectors;
         A = np.linalg.qr(A, mode="r")             # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
     _, s, vt = np.linalg.svd(A, full_matrices=False)
     return d, s, vt
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """All finite: a finite sum proves it in one pass (nan and inf propagate); else the exact test."""
+    return bool(np.isfinite(a.sum())) or bool(np.all(np.isfinite(a)))
 
 
 def rank_of(s: np.ndarray, shape) -> int:
@@ -64,34 +76,45 @@ def _t_value(level: float, dof: int) -> float:
 
 
 def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sigma: bool, values: np.ndarray,
-              level: float = 0.95) -> FitStats:
-    """Everything the report prints about the fit at ``values`` (J and r evaluated there, weighted)."""
+              level: float = 0.95, factor=None) -> FitStats:
+    """Everything the report prints about the fit at ``values`` (J and r evaluated there, weighted).
+    ``factor``: the verdict's SVD of J's scaled free columns (gradcli.fit.verdict.Factor), reused as it is;
+    without it J is factorised here, all columns free."""
     n, p = J.shape
     rss = float(r @ r)
-    dof = n - p
-    finite = bool(np.all(np.isfinite(J)) and np.all(np.isfinite(r)))
-    if finite:
-        d, s, vt = scaled_svd(J)
-        rank = rank_of(s, J.shape)
+    if factor is not None:        # the verdict got past its finiteness test to factorise J
+        finite, free, (d, s, vt, rank) = True, factor.free, factor[1:]
     else:
-        d, s, vt, rank = np.ones(p), np.full(p, np.nan), np.eye(p), 0
+        finite, free = math.isfinite(rss) and all_finite(J), np.ones(p, bool)
+        d, s, vt = scaled_svd(J) if finite else (np.ones(p), np.full(p, np.nan), np.eye(p))
+        rank = rank_of(s, J.shape) if finite else 0
+    k = s.size
+    dof = n - k
     cov = np.full((p, p), np.nan)
-    if finite and rank == p:
-        cov_unit = (vt.T / s**2) @ vt / np.outer(d, d)
-        if absolute_sigma:
-            cov = cov_unit
-        elif dof > 0:
-            cov = cov_unit * (rss / dof)
-    se = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
+    if finite and rank == k and k > 0 and (absolute_sigma or dof > 0):
+        vs = vt.T / (s * d[:, None])            # cov = (D⁻¹V diag(s⁻¹)) (D⁻¹V diag(s⁻¹))ᵀ
+        c = vs @ vs.T if absolute_sigma else (vs * (rss / dof)) @ vs.T
+        if k == p:
+            cov = c
+        else:
+            cov[np.ix_(free, free)] = c
+    diag = cov.diagonal()
+    se = np.sqrt(np.where(diag >= 0, diag, np.nan))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(se, se)
     tval = _t_value(level, dof) if dof > 0 else None
     half = se * tval if tval is not None else np.full(p, np.nan)
-    flagged = [(i, j, float(corr[i, j])) for i in range(p) for j in range(i + 1, p)
-               if np.isfinite(corr[i, j]) and abs(corr[i, j]) > CORRELATION_FLAG]
-    w2 = weights**2 if weights is not None else np.ones(n)
-    ybar = float(np.sum(w2 * y) / np.sum(w2))
-    tss = float(np.sum(w2 * (y - ybar) ** 2))
+    flagged = []
+    if p > 1:
+        for i, j in zip(*np.nonzero(np.triu(np.abs(corr) > CORRELATION_FLAG, 1))):
+            flagged.append((int(i), int(j), float(corr[i, j])))
+    if weights is None:
+        dy = y - y.mean()
+        tss = float(dy @ dy)
+    else:
+        w2 = weights**2
+        dy = y - float(w2 @ y) / float(w2.sum())
+        tss = float(w2 @ (dy * dy))
     r2 = 1.0 - rss / tss if tss > 0 else None
     aic = bic = None
     if rss > 0 and math.isfinite(rss):
@@ -100,7 +123,7 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
     return FitStats(rss=rss, dof=dof, residual_sd=math.sqrt(rss / dof) if dof > 0 else None, stderr=se,
                     ci_low=values - half, ci_high=values + half, t_value=tval, covariance=cov, correlation=corr,
                     flagged=flagged, r2=r2, chi2_reduced=(rss / dof if weights is not None and dof > 0 else None),
-                    aic=aic, bic=bic, rank=rank, singular=s)
+                    aic=aic, bic=bic, rank=rank, singular=s, held=None if k == p else ~free)
 
 
 
