@@ -8,6 +8,7 @@ costs what a hand-written NumPy Jacobian costs. Residuals are r = (f − y)/σ.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable
@@ -155,6 +156,16 @@ class FitModel:
     @property
     def p(self) -> int:
         return len(self.params)
+
+    @functools.cached_property
+    def tss(self) -> float:
+        """Σ wᵢ²(yᵢ − ȳ)² about the (weighted) mean: R²'s denominator, a property of the data alone."""
+        if self.weights is None:
+            dy = self.y - self.y.mean()
+            return float(dy @ dy)
+        w2 = self.weights**2
+        dy = self.y - float(w2 @ self.y) / float(w2.sum())
+        return float(w2 @ (dy * dy))
 
     def heading(self) -> str:
         """The report's first line."""

@@ -60,6 +60,8 @@ class ResidualModel:
     def p(self) -> int:
         return len(self.params)
 
+    tss = 0.0           # the response is 0: R² is not defined
+
     def heading(self) -> str:
         return (f"least squares: {self.n} residuals of {self.table.path} (f = Σ rᵢ²); variables "
                 f"{', '.join(self.params)}" + ("; linear in its variables" if self.linear else ""))

@@ -115,7 +115,8 @@ def verify(model: FitModel, r: methods.FitRun, settings: methods.Settings, absol
         verdict = constrained_verdict(model, r.x, settings.constraints, lower, upper)
     else:
         verdict, factor = examine(model, r.x, res, jac, lower, upper, settings.loss, settings.f_scale)
-    return FitResult(r, fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x, factor=factor), verdict)
+    return FitResult(r, fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x, factor=factor,
+                                        tss=model.tss), verdict)
 
 
 def stats_at(model: FitModel, x: np.ndarray, absolute_sigma: bool) -> FitStats:

@@ -105,7 +105,7 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
         w = np.sqrt(rho1)
         g, Jw, rnorm = J.T @ (rho1 * r), J * w[:, None], float(np.linalg.norm(w * r))
     names = model.params
-    col = np.sqrt(np.einsum("ij,ij->j", Jw, Jw))
+    col, d, s, vt = scaled_svd(Jw)             # the factorisation the rank test and statistics need, once
     f = r + (model.y if model.weights is None else model.y * model.weights)      # f/σ: its size sets the noise
     allowed = STATIONARY_COS * rnorm * col + NOISE * math.sqrt(f @ f) * col
     cos = np.abs(g) / np.maximum(col * rnorm, 1e-300)         # g = 0 where a column is 0
@@ -131,11 +131,12 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
         j = int(np.argmax(np.where(free, cos, -1)))
         return Verdict("not converged", f"not a minimum: the {cost} still falls along {names[j]} "
                        f"(|∂C/∂{names[j]}| is {cos[j]:.1e} of ‖J‖‖r‖)", worst, **base), None
-    Jf, colf = (Jw, col) if not held else (Jw[:, free], col[free])
-    d, s, vt = scaled_svd(Jf, colf)
-    rank = rank_of(s, Jf.shape)
+    shape = (len(r), int(free.sum()))
+    if held:                                    # the free columns' own factorisation
+        _, d, s, vt = scaled_svd(Jw[:, free])
+    rank = rank_of(s, shape)
     factor = Factor(free, d, s, vt, rank) if plain else None
-    if rank < Jf.shape[1]:
+    if rank < shape[1]:
         free_names = [names[j] for j in np.flatnonzero(free)]
         share = np.max(np.abs(vt[rank:]), axis=0)
         bad = [free_names[k] for k in np.flatnonzero(share >= NULL_SHARE)]
