@@ -108,14 +108,15 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
     col, d, s, vt = scaled_svd(Jw)             # the factorisation the rank test and statistics need, once
     f = r + (model.y if model.weights is None else model.y * model.weights)      # f/σ: its size sets the noise
     allowed = STATIONARY_COS * rnorm * col + NOISE * math.sqrt(f @ f) * col
-    cos = np.abs(g) / np.maximum(col * rnorm, 1e-300)         # g = 0 where a column is 0
+    size = np.abs(g)
+    cos = size / np.maximum(col * rnorm, 1e-300)         # g = 0 where a column is 0
     on, mult = _on_bounds(p, g, allowed, lower, upper, names) if lower is not None or upper is not None else ({}, {})
     held = [j for j in on if on[j] * g[j] > 0]                # on a bound that binds (λ > 0): held there
     free = np.ones(model.p, bool)
     if held:
         free[held] = False
     active_names = [names[j] for j in held]
-    worst = float(np.max(cos[free])) if free.any() else 0.0
+    worst = float(cos.max()) if not held else (float(cos[free].max()) if free.any() else 0.0)
     base = dict(active_bounds=active_names, multipliers=mult)
     wrong = [j for j in on if on[j] * g[j] < 0]
     if wrong:
@@ -124,7 +125,7 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
         return Verdict("not converged", f"not a minimum: {names[j]} sits on its {side} bound but the {cost} falls "
                        f"into the box along it (its multiplier is negative: {cos[j]:.1e} of ‖J‖‖r‖)", worst,
                        **base), None
-    moving = np.abs(g) > allowed
+    moving = size > allowed
     if held:
         moving &= free
     if moving.any():
@@ -152,7 +153,7 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
     else:
         Jg = J[:, free] / d if held else J / d
         Hs = Jg.T @ ((rho1 + 2 * rho2 * z)[:, None] * Jg) + S / dd
-    eig = np.linalg.eigvalsh(Hs) if Hs.size else np.ones(1)        # eigvalsh reads one triangle: symmetric
+    eig = _eigenvalues(Hs) if Hs.size else np.ones(1)
     curv = float(eig[0] / eig[-1]) if eig[-1] > 0 else float("-inf")
     if curv < -CURVATURE_TOL:
         return Verdict("saddle", f"saddle point of the {cost}: the Hessian has a negative eigenvalue"
@@ -166,6 +167,15 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
                        "positive definite on the free parameters (our own evaluation)", worst, curv, **base), factor
     return Verdict("minimum", f"minimum of the {cost}: Jᵀr ≈ 0 and the Hessian positive definite "
                    "(our own evaluation)", worst, curv, **base), factor
+
+
+def _eigenvalues(H: np.ndarray) -> np.ndarray:
+    """Ascending eigenvalues of the symmetric H (one triangle read: H is symmetric up to rounding), by
+    LAPACK's dsyevd called directly (NumPy's eigvalsh measured ~2x its time on 2 × 2 and 7 × 7)."""
+    from scipy.linalg import lapack
+
+    w, _, info = lapack.dsyevd(H, compute_v=0)
+    return w if info == 0 else np.linalg.eigvalsh(H)
 
 
 def _on_bounds(p, g, allowed, lower, upper, names) -> tuple[dict[int, int], dict[str, float]]:
