@@ -63,8 +63,8 @@ def scaled_svd(J: np.ndarray):
         A = J
         norms = np.sqrt(np.einsum("ij,ij->j", J, J))
     d = np.where(norms > 0, norms, 1.0)
-    A = A / d
-    if not np.all(np.isfinite(A)):
+    A = A / d                         # J is finite (the callers' test), so A is, unless the QR failed
+    if not math.isfinite(float(A.sum())):
         return norms, d, np.full(p, np.nan), np.eye(p)
     _, s, vt, info = _lapack().dgesdd(A, compute_uv=1, full_matrices=0)
     if info != 0:                     # dgesdd did not converge: NumPy's SVD (which raises) as the last word
@@ -127,7 +127,7 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
             cov[np.ix_(free, free)] = c
     diag = cov.diagonal()
     se = np.sqrt(np.where(diag >= 0, diag, np.nan))
-    sese = np.outer(se, se)
+    sese = se[:, None] * se
     if (sese > 0).all():
         corr = cov / sese
     else:

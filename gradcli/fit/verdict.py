@@ -147,7 +147,7 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
     S = model.hessian_sum(p, r if plain else rho1 * r)
     if held:
         S = S[np.ix_(free, free)]
-    dd = np.outer(d, d)
+    dd = d[:, None] * d
     if plain:                                   # (J_f/d)ᵀ(J_f/d) from the SVD already made
         Hs = (vt.T * (s * s)) @ vt + S / dd
     else:
