@@ -114,9 +114,9 @@ def verify(model: FitModel, r: methods.FitRun, settings: methods.Settings, absol
         from gradcli.fit.constraints import constrained_verdict
         verdict = constrained_verdict(model, r.x, settings.constraints, lower, upper)
     else:
-        verdict, factor = examine(model, r.x, res, jac, lower, upper, settings.loss, settings.f_scale)
-    return FitResult(r, fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x, factor=factor,
-                                        tss=model.tss), verdict)
+        verdict, factor = examine(model, r.x, res, jac, lower, upper, settings.loss, settings.f_scale, scratch=True)
+    stats = fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x, factor=factor, tss=model.tss)
+    return FitResult(r, stats, verdict)       # (with a factor, fit_stats reads only jac's shape: it may be spent)
 
 
 def stats_at(model: FitModel, x: np.ndarray, absolute_sigma: bool) -> FitStats:

@@ -44,17 +44,18 @@ class FitStats:
     held: np.ndarray | None = None              # bool mask: parameters fixed on an active bound (None: none)
 
 
-def scaled_svd(J: np.ndarray):
+def scaled_svd(J: np.ndarray, overwrite: bool = False):
     """SVD of J·D⁻¹ with D the column norms (1 for a zero column): the rank test and covariance do not
     depend on units. Returns (norms, d, s, vt); norms are the raw column norms ‖Jⱼ‖ (the verdict's scale).
 
     A tall J is reduced first by a QR: R has J's column norms, singular values and right singular vectors,
     and the QR of J·D⁻¹ is Q·(R·D⁻¹) (a Householder QR treats each column's scale exactly so), so J is
     neither scaled nor copied in C order. LAPACK's dgeqrf and dgesdd are called directly: NumPy's qr and
-    svd wrappers measured 2.4× and 3× their time on 10 000 × 2 and 2 × 2 (benchmarks/README.md, fit)."""
+    svd wrappers measured 2.4× and 3× their time on 10 000 × 2 and 2 × 2 (benchmarks/README.md, fit).
+    ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers)."""
     n, p = J.shape
     if n >= max(256, 8 * p):          # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
-        qr, _, _, info = _lapack().dgeqrf(J)
+        qr, _, _, info = _lapack().dgeqrf(J, overwrite_a=overwrite)
         A = qr[:p] if info == 0 else np.full((p, p), np.nan)
         for i in range(1, p):           # below the diagonal: Householder vectors (np.triu costs ~6 µs)
             A[i, :i] = 0.0
@@ -153,8 +154,11 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
 
 
 
-def band(J: np.ndarray, cov: np.ndarray, t_value: float | None) -> np.ndarray:
-    """Half-width of the confidence band of the fitted curve: t·sqrt(gᵀ·cov·g) per point (delta method)."""
+def band(J: np.ndarray, cov: np.ndarray, t_value: float | None, held: np.ndarray | None = None) -> np.ndarray:
+    """Half-width of the confidence band of the fitted curve: t·sqrt(gᵀ·cov·g) per point (delta method).
+    A parameter ``held`` on its bound is fixed: it adds no variance."""
+    if held is not None and held.any():
+        cov = np.where(held[:, None] | held[None, :], 0.0, cov)
     if t_value is None or not np.all(np.isfinite(cov)):
         return np.full(len(J), np.nan)
     return t_value * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, cov, J), 0.0))

@@ -87,10 +87,12 @@ def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale:
     return examine(model, p, r, J, lower, upper, loss, f_scale)[0]
 
 
-def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scale: float = 1.0
-            ) -> tuple[Verdict, Factor | None]:
+def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scale: float = 1.0,
+            scratch: bool = False) -> tuple[Verdict, Factor | None]:
     """The verdict at p (r, J evaluated there), and the factorisation it made of J's free columns (for the
-    plain RSS, where it is the one the statistics need; None otherwise)."""
+    plain RSS, where it is the one the statistics need; None otherwise). ``scratch``: J is the caller's own
+    and not needed after, so the QR of a tall J may overwrite it (plain RSS without bounds only: the other
+    cases read J again)."""
     cost = "RSS" if loss == "linear" else f"{loss} cost"
     rr = float(r @ r)
     if not (math.isfinite(rr) and math.isfinite(J.sum()) and math.isfinite(p.sum())):
@@ -105,7 +107,8 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
         w = np.sqrt(rho1)
         g, Jw, rnorm = J.T @ (rho1 * r), J * w[:, None], float(np.linalg.norm(w * r))
     names = model.params
-    col, d, s, vt = scaled_svd(Jw)             # the factorisation the rank test and statistics need, once
+    in_place = scratch and plain and lower is None and upper is None
+    col, d, s, vt = scaled_svd(Jw, in_place)   # the factorisation the rank test and statistics need, once
     f = r + (model.y if model.weights is None else model.y * model.weights)      # f/σ: its size sets the noise
     allowed = STATIONARY_COS * rnorm * col + NOISE * math.sqrt(f @ f) * col
     size = np.abs(g)
@@ -130,8 +133,9 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
         moving &= free
     if moving.any():
         j = int(np.argmax(np.where(free, cos, -1)))
+        whole = Factor(free, d, s, vt, rank_of(s, J.shape)) if plain and not held else None   # J may be spent
         return Verdict("not converged", f"not a minimum: the {cost} still falls along {names[j]} "
-                       f"(|∂C/∂{names[j]}| is {cos[j]:.1e} of ‖J‖‖r‖)", worst, **base), None
+                       f"(|∂C/∂{names[j]}| is {cos[j]:.1e} of ‖J‖‖r‖)", worst, **base), whole
     shape = (len(r), int(free.sum()))
     if held:                                    # the free columns' own factorisation
         _, d, s, vt = scaled_svd(Jw[:, free])
