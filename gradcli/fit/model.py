@@ -18,111 +18,11 @@ import sympy as sp
 
 from gradcli.errors import GradcliError
 from gradcli.expr.parse import natural_key, parse
+from gradcli.fit.compiler import compile_rows, evaluate_rows
 from gradcli.fit.data import Table
 from gradcli.symbolic import codegen
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, AttributeError)
-
-
-def _namespace() -> dict:
-    """NumPy's functions under the names the printers use (erf from SciPy: math.erf takes one float)."""
-    from scipy.special import erf
-
-    ns = codegen._np_namespace()
-    for scalar_only in ("max", "min", "Heaviside"):
-        ns.pop(scalar_only, None)
-    ns["erf"] = erf
-    return ns
-
-
-def _kinks() -> dict:
-    """What the SymPy path needs beyond NumPy: whole-array max/min/Heaviside, DiracDelta as 0 (the second
-    derivative of abs away from its kink), erf from SciPy."""
-    from scipy.special import erf
-
-    return {"erf": erf, "DiracDelta": lambda *a: 0.0, "Heaviside": lambda v, h0=0.5: np.heaviside(v, h0),
-            "_vmax": lambda *a: _fold(np.maximum, a), "_vmin": lambda *a: _fold(np.minimum, a)}
-
-
-def _fold(op, args):
-    out = args[0]
-    for a in args[1:]:
-        out = op(out, a)
-    return out
-
-
-MAX_POWER = 16      # integer powers up to this are multiplied out
-
-
-def _power(n: int) -> Callable:
-    """v**n by repeated multiplication: NumPy's x**3 or x**-2 on an array goes through pow() per element,
-    measured 870 µs on 10 000 rows against 4 µs for x*x*x (x**2 and x**-1 have NumPy fast paths)."""
-    def power(v):
-        out, base, k = None, v, abs(n)
-        while k:
-            if k & 1:
-                out = base if out is None else out * base
-            k >>= 1
-            if k:
-                base = base * base
-        return out if n > 0 else 1.0 / out
-    return power
-
-
-def _powers_multiplied(exprs: list) -> tuple[list, dict]:
-    """Integer powers (other than 2, -1) of SymEngine ``exprs`` as calls of our own _pN/_mN functions."""
-    import symengine as se
-
-    used: dict[str, Callable] = {}
-    memo: dict = {}
-
-    def walk(e):
-        if e in memo:
-            return memo[e]
-        out = e
-        if e.args:
-            args = [walk(a) for a in e.args]
-            exp = e.args[1] if isinstance(e, se.Pow) else None
-            if exp is not None and exp.is_Integer and int(exp) not in (0, 1, 2, -1) and abs(int(exp)) <= MAX_POWER:
-                n = int(exp)
-                name = f"_p{n}" if n > 0 else f"_m{-n}"
-                used[name] = _power(n)
-                out = se.function_symbol(name, args[0])
-            elif args != list(e.args):
-                out = e.func(*args)
-        memo[e] = out
-        return out
-
-    return [walk(e) for e in exprs], used
-
-
-def _compile(symbols: list[sp.Symbol], exprs: list, extra: dict | None = None) -> Callable:
-    """Compile ``exprs`` (SymEngine or SymPy) of ``symbols`` to one NumPy function returning a list.
-
-    Arguments are renamed to our own dummies, so generated code never sees a user's name. ``extra``: our
-    own functions the expressions call (by name), beside NumPy's.
-    """
-    extra = extra or {}
-    args = codegen.dummies(len(symbols))
-    se_ok = all(type(e).__module__.startswith("symengine") for e in exprs)
-    if se_ok:
-        import symengine as se
-        se_args = [se.Symbol(a.name) for a in args]
-        renamed = [e.xreplace(dict(zip([se.Symbol(s.name) for s in symbols], se_args))) for e in exprs]
-        renamed, powers = _powers_multiplied(renamed)
-        try:
-            fn, _ = codegen.python_function(se_args, renamed, {**_namespace(), **powers, **extra})
-            return fn
-        except codegen.CodegenError:
-            pass
-        exprs = [sp.sympify(e) for e in exprs]
-        exprs = [e.xreplace({sp.Symbol(s.name): s for s in symbols}) for e in exprs]
-    by_name = {s.name: a for s, a in zip(symbols, args)}      # match by name: assumptions may differ
-    renamed = [sp.sympify(e) for e in exprs]
-    renamed = [e.xreplace({s: by_name[s.name] for s in e.free_symbols if s.name in by_name}) for e in renamed]
-    vmax, vmin = sp.Function("_vmax"), sp.Function("_vmin")     # NumPy's printer would stack ragged tuples
-    renamed = [e.replace(sp.Max, vmax).replace(sp.Min, vmin) for e in renamed]
-    return sp.lambdify(args, renamed, modules=[{**_kinks(), **extra}, "numpy"], cse=True)
 
 
 @dataclass
@@ -236,7 +136,8 @@ class FitModel:
         """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict. One
         generated function returns the sums themselves (see _hessian_sums), no n-row array per entry kept."""
         if self._hess is None:
-            self._hess = _hessian_sums(self)
+            from gradcli.fit.second import hessian_sums
+            self._hess = hessian_sums(self)
         keys, fn, data = self._hess
         out = np.zeros((self.p, self.p))
         if fn is None:
@@ -253,58 +154,6 @@ class FitModel:
         return [sp.Symbol(s) for s in self.params + self.predictors]
 
 
-def _rowsum(w: np.ndarray, v) -> float:
-    """Σ_i w_i·v_i over the rows (v an array over them, or one value for all): the SymPy path's reduction."""
-    if isinstance(v, np.ndarray) and v.shape == w.shape:
-        return float(w @ v)
-    return float(np.sum(w * np.broadcast_to(np.asarray(v, dtype=float), w.shape)))
-
-
-def _hessian_sums(model: FitModel) -> tuple[tuple, Callable | None, tuple]:
-    """((rows, cols), fn, data): fn(*p, *data, w) = [Σ_i w_i ∂²f_i/∂p_j∂p_k for each (j, k)], compiled once.
-
-    An entry that depends on the data becomes _dot(w, entry), one that does not _wsum(w)·entry, so the
-    generated code shares the entries' common subexpressions (one CSE over all of them, Σw once) and reduces
-    each over the rows as soon as it is made; the entries' data-only parts are hoisted as the model's own
-    are (gradcli.fit.hoist). Measured against the entries as arrays summed one by one: 8 against 17 µs on
-    Misra1a's 14 rows, 26 against 129 µs on Thurber's 37, 27 against 44 µs on 10 000 Misra1a-like rows and
-    132 against 330 µs on 10 000 Thurber-like rows."""
-    if model._grad_se is None:       # abs/sign/min/max: SymPy differentiates them, SymEngine cannot
-        own = {s.name: s for s in model.expr.free_symbols}
-        syms = [own[s] for s in model.params]
-        entries = codegen.hessian(codegen.gradient(model.expr, syms), syms)
-        keys = _index(list(entries))
-        fn = _compile(model._symbols(), list(entries.values())) if entries else None
-        if fn is None:
-            return keys, None, model._x
-        return keys, lambda *a: [_rowsum(a[-1], v) for v in fn(*a[:-1])], model._x
-    import symengine as se
-
-    from gradcli.fit.hoist import hoist
-
-    entries = codegen.hessian(model._grad_se, [se.Symbol(s) for s in model.params])
-    keys = _index(list(entries))
-    if not entries:
-        return keys, None, model._x
-    taken = set(model.params) | set(model.predictors) | set(model.table.columns)
-    exprs, parts = hoist(list(entries.values()), set(model.params), taken)
-    taken |= {n for n, _ in parts}
-    w = se.Symbol(next(f"_w{k}" for k in range(len(taken) + 1) if f"_w{k}" not in taken))
-    data = model._x
-    if parts:
-        data = data + _evaluate(_compile([sp.Symbol(s) for s in model.predictors], [e for _, e in parts]),
-                                model._x, model.n)
-    rows = {se.Symbol(s) for s in model.predictors} | {se.Symbol(n) for n, _ in parts}
-    exprs = [se.function_symbol("_dot", w, e) if e.free_symbols & rows else se.function_symbol("_wsum", w) * e
-             for e in exprs]
-    symbols = model._symbols() + [sp.Symbol(n) for n, _ in parts] + [sp.Symbol(w.name)]
-    return keys, _compile(symbols, exprs, {"_dot": np.dot, "_wsum": np.sum}), data
-
-
-def _index(keys: list) -> tuple[np.ndarray, np.ndarray]:
-    return (np.array([i for i, _ in keys], dtype=np.intp), np.array([j for _, j in keys], dtype=np.intp))
-
-
 def response(table: Table, y_text: str | None) -> tuple[str, np.ndarray, set[str]]:
     """The response: a column (default ``y``) or an expression of columns (``log(y)``)."""
     text = y_text if y_text is not None else "y"
@@ -319,7 +168,7 @@ def response(table: Table, y_text: str | None) -> tuple[str, np.ndarray, set[str
         raise GradcliError(f"--y '{text}': {', '.join(missing)} is not a column of {table.path} (columns: "
                            f"{', '.join(table.names)})")
     cols = [sp.Symbol(s) for s in parsed.names]
-    fn = _compile(cols, [parsed.expr])
+    fn = compile_rows(cols, [parsed.expr])
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -370,21 +219,15 @@ def build_model(text: str, table: Table, y_text: str | None = None, sigma: str |
         from gradcli.fit.hoist import hoist
         exprs, parts = hoist([expr_se, *grad], set(params), set(params) | set(predictors) | set(table.columns))
         if parts:
-            hoisted = _compile([sp.Symbol(s) for s in predictors], [e for _, e in parts])
-            data = x + _evaluate(hoisted, x, table.rows)
+            hoisted = compile_rows([sp.Symbol(s) for s in predictors], [e for _, e in parts])
+            data = x + evaluate_rows(hoisted, x, table.rows)
             symbols = symbols + [sp.Symbol(n) for n, _ in parts]
-        f, j = _compile(symbols, exprs[:1]), _compile(symbols, exprs[1:])
+        f, j = compile_rows(symbols, exprs[:1]), compile_rows(symbols, exprs[1:])
     else:
-        f, j = _compile(symbols, [parsed.expr]), _compile(symbols, grad)
+        f, j = compile_rows(symbols, [parsed.expr]), compile_rows(symbols, grad)
     return FitModel(text, y_name, params, predictors, table, y, weights, linear, parsed.expr, f, j, x,
                     _grad_se=grad if expr_se is not None else None, _data=data,
-                    _hoist=None if hoisted is None else (lambda *cols: _evaluate(hoisted, cols, len(cols[0]))))
-
-
-def _evaluate(fn, cols, rows: int) -> tuple:
-    """The hoisted data-only parts on these predictor columns, each a float array of ``rows``."""
-    with np.errstate(all="ignore"):
-        return tuple(np.broadcast_to(np.asarray(v, dtype=float), (rows,)).copy() for v in fn(*cols))
+                    _hoist=None if hoisted is None else (lambda *cols: evaluate_rows(hoisted, cols, len(cols[0]))))
 
 
 def _weights(table: Table, sigma: str | None) -> np.ndarray | None:
