@@ -9,7 +9,7 @@
    rows) and Thurber (37 rows) from NIST's start 1, and on 10 000 rows generated from them.
 
 3. Where a whole fit's time goes beyond the solver: after each solver run (so caches are as cold as in a fit),
-   the start check (r and J at p0, which the solver's first calls are then given), J at the answer, the verdict
+   the start check (r and J at p0, which the solver's first calls are then given), r and J at the answer, the verdict
    (one QR + SVD of J, Jᵀr, the fused second-derivative sums, the p × p eigenvalues) and the statistics.
 
 A 2-core machine shared with others is noisy (the same run varies by 2x within a minute): each figure is
@@ -169,7 +169,7 @@ def main() -> None:
 def breakdown(all_cases, folder: Path, rounds: int) -> None:
     """Section 3: the verification's parts, each timed right after a solver run, medians over rounds."""
     print(f"\n3. Beyond the solver (1e-15): medians of {rounds} rounds, each part timed right after a solver run\n")
-    print(f"{'case':27} {'start check':>11} {'J at answer':>11} {'verdict':>9} {'statistics':>10}")
+    print(f"{'case':27} {'start check':>11} {'r, J there':>11} {'verdict':>9} {'statistics':>10}")
     for name, text, f, jac, x, y, p0 in all_cases:
         model = build_model(text, table(folder, "b", x, y))
         p, s = np.array(p0, dtype=float), methods.Settings()
@@ -181,9 +181,9 @@ def breakdown(all_cases, folder: Path, rounds: int) -> None:
                 t1 = time.perf_counter()
                 counter = methods.Counter(model, (p, r0, J0))
                 run = methods.run("lm", "lm", model, p, s, counter)
-                res = counter.residuals_seen(run.x)
-                res = model.residuals(run.x) if res is None else res
                 t2 = time.perf_counter()
+                res = counter.residuals_seen(run.x)            # lm's own r there (small data), else evaluated
+                res = model.residuals(run.x) if res is None else res
                 J = model.jacobian(run.x)
                 t3 = time.perf_counter()
                 _, factor = examine(model, run.x, res, J, scratch=True)
