@@ -8,6 +8,10 @@
    tolerances and at its own defaults (1e-15); and gradcli's solver run alone at 1e-15. On NIST's Misra1a (14
    rows) and Thurber (37 rows) from NIST's start 1, and on 10 000 rows generated from them.
 
+3. Where a whole fit's time goes beyond the solver: after each solver run (so caches are as cold as in a fit),
+   the start check (r and J at p0, which the solver's first calls are then given), r and J at the answer, the verdict
+   (one QR + SVD of J, Jᵀr, the fused second-derivative sums, the p × p eigenvalues) and the statistics.
+
 A 2-core machine shared with others is noisy (the same run varies by 2x within a minute): each figure is
 the median over interleaved rounds (every contender once per round, in turn), and ratios are medians of
 the per-round ratios, so a slow moment hits both sides of a ratio.
@@ -29,8 +33,10 @@ from scipy.optimize import curve_fit
 
 from gradcli.fit import methods
 from gradcli.fit.data import read_table
-from gradcli.fit.model import build_model
-from gradcli.fit.run import fit
+from gradcli.fit.model import build_model, check_start
+from gradcli.fit.run import fit, one_blas_thread
+from gradcli.fit.stats import fit_stats
+from gradcli.fit.verdict import examine
 
 ROWS = 10_000
 MISRA = "b1*(1 - exp(-b2*x))"
@@ -157,6 +163,37 @@ def main() -> None:
             r = f"{ratio[k]:5.2f}x" if k in ratio else ""
             print(f"  {k:22} {statistics.median(t[k]) * 1e3:8.2f} ms   {ev}   {r}")
         print(f"  {'gradcli fit 1e-15 against curve_fit 1e-8':42} {ratio['gradcli fit 1e-15 vs curve_fit 1e-8']:5.2f}x")
+    breakdown(all_cases, folder, rounds)
+
+
+def breakdown(all_cases, folder: Path, rounds: int) -> None:
+    """Section 3: the verification's parts, each timed right after a solver run, medians over rounds."""
+    print(f"\n3. Beyond the solver (1e-15): medians of {rounds} rounds, each part timed right after a solver run\n")
+    print(f"{'case':27} {'start check':>11} {'r, J there':>11} {'verdict':>9} {'statistics':>10}")
+    for name, text, f, jac, x, y, p0 in all_cases:
+        model = build_model(text, table(folder, "b", x, y))
+        p, s = np.array(p0, dtype=float), methods.Settings()
+        parts: dict[str, list[float]] = {k: [] for k in ("check", "J", "verdict", "stats")}
+        with one_blas_thread():          # as fit() runs them
+            for _ in range(rounds + 1):
+                t0 = time.perf_counter()
+                r0, J0 = check_start(model, p)
+                t1 = time.perf_counter()
+                counter = methods.Counter(model, (p, r0, J0))
+                run = methods.run("lm", "lm", model, p, s, counter)
+                t2 = time.perf_counter()
+                res = counter.residuals_seen(run.x)            # lm's own r there (small data), else evaluated
+                res = model.residuals(run.x) if res is None else res
+                J = model.jacobian(run.x)
+                t3 = time.perf_counter()
+                _, factor = examine(model, run.x, res, J, scratch=True)
+                t4 = time.perf_counter()
+                fit_stats(J, res, model.y, model.weights, False, run.x, factor=factor, tss=model.tss)
+                t5 = time.perf_counter()
+                for v, took in zip(parts.values(), (t1 - t0, t3 - t2, t4 - t3, t5 - t4)):
+                    v.append(took)
+        cells = [statistics.median(v[1:]) * 1e6 for v in parts.values()]      # the first round warms up
+        print(f"{name:27} " + " ".join(f"{c:9.0f}µs" for c in cells))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ without bounds; the fastest here) unless bounds or a robust loss need trf.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,18 +66,82 @@ class FitRun:
 
 
 class Counter:
-    """The residuals and Jacobian the solver calls, counted where they are called."""
+    """The residuals and Jacobian the solver calls, counted where they are called.
 
-    def __init__(self, model):
+    ``start``: (p0, r, J) already evaluated by the start check, given to the solver's first calls at p0
+    (counted there, as the solver's: the counts equal curve_fit's). After ``replay_start`` (lm) every call
+    at p0 gets the same first r and J until the first call elsewhere: leastsq evaluates f and J at p0 to
+    check their shapes, then MINPACK asks for them at p0 again (f twice); nothing is computed, or counted,
+    twice (curve_fit memoises f the same way).
+
+    ``recent`` keeps the latest residual evaluations by p's bits, so the statistics need not evaluate r
+    again at the returned point (MINPACK often ends on rejected trial steps: its answer is an earlier
+    evaluation). The first r is never offered again: SciPy's lmder wrapper keeps the first array it gets
+    as MINPACK's own residual buffer and writes into it (measured: the start's r held the final residuals
+    after a run)."""
+
+    KEEP = 8            # measured: lm's answer was 1 to 6 evaluations back on the benchmark fits (rejected steps)
+    KEEP_ROWS = 2048    # above this, none: holding 8 arrays of 10 000 rows measured lm 5-8% slower (Misra1a-
+                        # like: freed arrays are no longer reused while in cache), far more than one r costs
+
+    def __init__(self, model, start: tuple | None = None):
         self.model, self.nfev, self.njev = model, 0, 0
+        self._p0, self._r0, self._j0 = start if start is not None else (None, None, None)
+        self._at_start = start is not None       # calls at p0 answered from the start's r and J
+        self._replay = self._r0_given = self._j0_given = False
+        self.recent: dict = {}                   # p's bytes → r, the latest KEEP evaluations
+        self._keep = self.KEEP if len(model.y) <= self.KEEP_ROWS else 0
+        self._first = True
+
+    def replay_start(self, p0: np.ndarray) -> None:
+        if self._p0 is None or not np.array_equal(p0, self._p0):
+            self._p0, self._r0, self._j0 = p0, None, None
+        self._at_start = self._replay = True
 
     def fun(self, p):
+        if self._at_start:
+            if np.array_equal(p, self._p0):
+                if not self._r0_given:
+                    self.nfev += 1
+                    self._r0_given, self._first = True, False
+                    if self._r0 is None:
+                        self._r0 = self.model.residuals_hot(p)
+                    return self._r0
+                if self._replay:
+                    return self._r0
+            else:
+                self._at_start = False
         self.nfev += 1
-        return self.model.residuals_hot(p)
+        r = self.model.residuals_hot(p)
+        if self._first:
+            self._first = False
+        elif self._keep:
+            self.recent[p.tobytes()] = r
+            if len(self.recent) > self._keep:
+                del self.recent[next(iter(self.recent))]
+        return r
+
+    def residuals_seen(self, p: np.ndarray) -> np.ndarray | None:
+        """r at p (the same bits) if it is one of the recent evaluations (for a solver that does not change
+        what it is given)."""
+        return self.recent.get(np.asarray(p, dtype=float).tobytes())
 
     def jac(self, p):
+        if self._at_start and np.array_equal(p, self._p0):
+            if not self._j0_given:
+                self.njev += 1
+                self._j0_given = True
+                if self._j0 is None:
+                    self._j0 = self.model.jacobian_hot(p)
+                return self._j0
+            if self._replay:
+                return self._j0
         self.njev += 1
         return self.model.jacobian_hot(p)
+
+    def jac_t(self, p):
+        """Jᵀ: for a Fortran-ordered J, the (p, n) C-ordered block MINPACK stores with col_deriv."""
+        return self.jac(p).T
 
     def rss(self, p):
         self.nfev += 1
@@ -173,6 +238,15 @@ def run(method: str, label: str, model, p0: np.ndarray, s: Settings, counter: Co
                   exact=method in EXACT)
 
 
+_LMDER = {1: "the actual and predicted relative reductions of the sum of squares are at most ftol",
+          2: "the relative change between two consecutive iterates is at most xtol",
+          3: "the relative reductions of the sum of squares are at most ftol and the relative change of the "
+             "iterates at most xtol",
+          4: "the cosine between the residuals and every column of the Jacobian is at most gtol",
+          5: "the number of residual evaluations reached maxfev",
+          6: "ftol is too small: no further reduction of the sum of squares is possible",
+          7: "xtol is too small: no further improvement of the solution is possible",
+          8: "gtol is too small: the residuals are orthogonal to the Jacobian's columns to machine precision"}
 _MINPACK = {1: "converged (ftol)", 2: "converged (xtol)", 3: "converged (ftol, xtol)", 4: "converged (gtol)",
             5: "max evaluations"}
 
@@ -182,13 +256,17 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
         # MINPACK's lmder called directly, as curve_fit does: least_squares(method='lm') runs the same code
         # behind a wrapper measured at 1.15-1.25x the time on 10 000 rows (benchmarks/fit_speed.py).
         # col_deriv: J.T of our Fortran-order J is the (p, n) C-ordered block MINPACK stores, passed without a
-        # transposing copy. leastsq evaluates f and J at p0 to check their shapes, then MINPACK asks for them
-        # at p0 again (f twice): those calls get the first results, so nothing is computed, or counted, twice.
+        # transposing copy. Calls at p0 are answered once (Counter.replay_start).
         p0 = np.asarray(p0, dtype=float)
-        fun, jac = _Once(c.fun, p0), _Once(c.jac, p0)
-        x, _, info, message, ier = leastsq(fun, p0, Dfun=lambda p: jac(p).T, col_deriv=True, full_output=True,
-                                           xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, maxfev=s.max_nfev or 0)
-        return x, ier in (1, 2, 3, 4), _MINPACK.get(ier, "failed"), str(message)
+        c.replay_start(p0)
+        # full_output=False: leastsq's covariance from MINPACK's R (of J at an earlier iterate) is not computed;
+        # ours comes from J at the answer (measured ~12 µs of a 250 µs Misra1a fit). Its warning for
+        # ier 5-8 is replaced by our own status and message.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            x, ier = leastsq(c.fun, p0, Dfun=c.jac_t, col_deriv=True, full_output=False,
+                             xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, maxfev=s.max_nfev or 0)
+        return x, ier in (1, 2, 3, 4), _MINPACK.get(ier, "failed"), _LMDER.get(ier, f"MINPACK lmder info = {ier}")
     kw = dict(method=method, jac=c.jac, xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, max_nfev=s.max_nfev)
     if method != "lm":
         kw.update(loss=s.loss, f_scale=s.f_scale)
@@ -196,25 +274,6 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
             kw["bounds"] = (s.lower, s.upper)
     res = least_squares(c.fun, np.asarray(p0, dtype=float), **kw)
     return res.x, bool(res.success), _STATUS.get(res.status, str(res.status)), str(res.message)
-
-
-class _Once:
-    """fn, whose first result is given again to every following call at the same point, until the first
-    call elsewhere (leastsq's shape check and MINPACK's first calls are all at p0; curve_fit memoises f
-    the same way)."""
-
-    def __init__(self, fn, p0: np.ndarray):
-        self.fn, self.p0, self.first, self.looking = fn, p0, None, True
-
-    def __call__(self, p):
-        if self.looking:
-            if self.first is None:
-                self.first = self.fn(p)
-                return self.first
-            if np.array_equal(p, self.p0):
-                return self.first
-            self.looking, self.first = False, None
-        return self.fn(p)
 
 
 def _exact(method: str, c: Counter, s: Settings):

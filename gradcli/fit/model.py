@@ -8,6 +8,7 @@ costs what a hand-written NumPy Jacobian costs. Residuals are r = (f − y)/σ.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable
@@ -17,109 +18,11 @@ import sympy as sp
 
 from gradcli.errors import GradcliError
 from gradcli.expr.parse import natural_key, parse
+from gradcli.fit.compiler import compile_rows, evaluate_rows
 from gradcli.fit.data import Table
 from gradcli.symbolic import codegen
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError, AttributeError)
-
-
-def _namespace() -> dict:
-    """NumPy's functions under the names the printers use (erf from SciPy: math.erf takes one float)."""
-    from scipy.special import erf
-
-    ns = codegen._np_namespace()
-    for scalar_only in ("max", "min", "Heaviside"):
-        ns.pop(scalar_only, None)
-    ns["erf"] = erf
-    return ns
-
-
-def _kinks() -> dict:
-    """What the SymPy path needs beyond NumPy: whole-array max/min/Heaviside, DiracDelta as 0 (the second
-    derivative of abs away from its kink), erf from SciPy."""
-    from scipy.special import erf
-
-    return {"erf": erf, "DiracDelta": lambda *a: 0.0, "Heaviside": lambda v, h0=0.5: np.heaviside(v, h0),
-            "_vmax": lambda *a: _fold(np.maximum, a), "_vmin": lambda *a: _fold(np.minimum, a)}
-
-
-def _fold(op, args):
-    out = args[0]
-    for a in args[1:]:
-        out = op(out, a)
-    return out
-
-
-MAX_POWER = 16      # integer powers up to this are multiplied out
-
-
-def _power(n: int) -> Callable:
-    """v**n by repeated multiplication: NumPy's x**3 or x**-2 on an array goes through pow() per element,
-    measured 870 µs on 10 000 rows against 4 µs for x*x*x (x**2 and x**-1 have NumPy fast paths)."""
-    def power(v):
-        out, base, k = None, v, abs(n)
-        while k:
-            if k & 1:
-                out = base if out is None else out * base
-            k >>= 1
-            if k:
-                base = base * base
-        return out if n > 0 else 1.0 / out
-    return power
-
-
-def _powers_multiplied(exprs: list) -> tuple[list, dict]:
-    """Integer powers (other than 2, -1) of SymEngine ``exprs`` as calls of our own _pN/_mN functions."""
-    import symengine as se
-
-    used: dict[str, Callable] = {}
-    memo: dict = {}
-
-    def walk(e):
-        if e in memo:
-            return memo[e]
-        out = e
-        if e.args:
-            args = [walk(a) for a in e.args]
-            exp = e.args[1] if isinstance(e, se.Pow) else None
-            if exp is not None and exp.is_Integer and int(exp) not in (0, 1, 2, -1) and abs(int(exp)) <= MAX_POWER:
-                n = int(exp)
-                name = f"_p{n}" if n > 0 else f"_m{-n}"
-                used[name] = _power(n)
-                out = se.function_symbol(name, args[0])
-            elif args != list(e.args):
-                out = e.func(*args)
-        memo[e] = out
-        return out
-
-    return [walk(e) for e in exprs], used
-
-
-def _compile(symbols: list[sp.Symbol], exprs: list) -> Callable:
-    """Compile ``exprs`` (SymEngine or SymPy) of ``symbols`` to one NumPy function returning a list.
-
-    Arguments are renamed to our own dummies, so generated code never sees a user's name.
-    """
-    args = codegen.dummies(len(symbols))
-    se_ok = all(type(e).__module__.startswith("symengine") for e in exprs)
-    if se_ok:
-        import symengine as se
-        se_args = [se.Symbol(a.name) for a in args]
-        renamed = [e.xreplace(dict(zip([se.Symbol(s.name) for s in symbols], se_args))) for e in exprs]
-        renamed, powers = _powers_multiplied(renamed)
-        try:
-            fn, _ = codegen.python_function(se_args, renamed, {**_namespace(), **powers})
-            return fn
-        except codegen.CodegenError:
-            pass
-        exprs = [sp.sympify(e) for e in exprs]
-        exprs = [e.xreplace({sp.Symbol(s.name): s for s in symbols}) for e in exprs]
-    by_name = {s.name: a for s, a in zip(symbols, args)}      # match by name: assumptions may differ
-    renamed = [sp.sympify(e) for e in exprs]
-    renamed = [e.xreplace({s: by_name[s.name] for s in e.free_symbols if s.name in by_name}) for e in renamed]
-    vmax, vmin = sp.Function("_vmax"), sp.Function("_vmin")     # NumPy's printer would stack ragged tuples
-    renamed = [e.replace(sp.Max, vmax).replace(sp.Min, vmin) for e in renamed]
-    return sp.lambdify(args, renamed, modules=[_kinks(), "numpy"], cse=True)
 
 
 @dataclass
@@ -153,6 +56,16 @@ class FitModel:
     @property
     def p(self) -> int:
         return len(self.params)
+
+    @functools.cached_property
+    def tss(self) -> float:
+        """Σ wᵢ²(yᵢ − ȳ)² about the (weighted) mean: R²'s denominator, a property of the data alone."""
+        if self.weights is None:
+            dy = self.y - self.y.mean()
+            return float(dy @ dy)
+        w2 = self.weights**2
+        dy = self.y - float(w2 @ self.y) / float(w2.sum())
+        return float(w2 @ (dy * dy))
 
     def heading(self) -> str:
         """The report's first line."""
@@ -220,28 +133,21 @@ class FitModel:
         return f, J
 
     def hessian_sum(self, p, c: np.ndarray) -> np.ndarray:
-        """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict."""
+        """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict. One
+        generated function returns the sums themselves (see _hessian_sums), no n-row array per entry kept."""
         if self._hess is None:
-            if self._grad_se is not None:
-                import symengine as se
-                syms = [se.Symbol(s) for s in self.params]
-                entries = codegen.hessian(self._grad_se, syms)
-            else:           # abs/sign/min/max: SymPy differentiates them, SymEngine cannot
-                own = {s.name: s for s in self.expr.free_symbols}
-                syms = [own[s] for s in self.params]
-                entries = codegen.hessian(codegen.gradient(self.expr, syms), syms)
-            keys = list(entries)
-            fn = _compile(self._symbols(), list(entries.values())) if keys else None
-            self._hess = (keys, fn)
-        keys, fn = self._hess
+            from gradcli.fit.second import hessian_sums
+            self._hess = hessian_sums(self)
+        keys, fn, data = self._hess
         out = np.zeros((self.p, self.p))
         if fn is None:
             return out
         w = c * self.weights if self.weights is not None else c
         with np.errstate(all="ignore"):
-            vals = fn(*np.asarray(p, dtype=float).tolist(), *self._x)
-        for (i, j), v in zip(keys, vals):
-            out[i, j] = out[j, i] = float(np.sum(w * np.broadcast_to(np.asarray(v, dtype=float), (self.n,))))
+            vals = fn(*np.asarray(p, dtype=float).tolist(), *data, np.asarray(w, dtype=float))
+        rows, cols = keys
+        out[rows, cols] = vals
+        out[cols, rows] = vals
         return out
 
     def _symbols(self) -> list[sp.Symbol]:
@@ -262,7 +168,7 @@ def response(table: Table, y_text: str | None) -> tuple[str, np.ndarray, set[str
         raise GradcliError(f"--y '{text}': {', '.join(missing)} is not a column of {table.path} (columns: "
                            f"{', '.join(table.names)})")
     cols = [sp.Symbol(s) for s in parsed.names]
-    fn = _compile(cols, [parsed.expr])
+    fn = compile_rows(cols, [parsed.expr])
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -313,21 +219,15 @@ def build_model(text: str, table: Table, y_text: str | None = None, sigma: str |
         from gradcli.fit.hoist import hoist
         exprs, parts = hoist([expr_se, *grad], set(params), set(params) | set(predictors) | set(table.columns))
         if parts:
-            hoisted = _compile([sp.Symbol(s) for s in predictors], [e for _, e in parts])
-            data = x + _evaluate(hoisted, x, table.rows)
+            hoisted = compile_rows([sp.Symbol(s) for s in predictors], [e for _, e in parts])
+            data = x + evaluate_rows(hoisted, x, table.rows)
             symbols = symbols + [sp.Symbol(n) for n, _ in parts]
-        f, j = _compile(symbols, exprs[:1]), _compile(symbols, exprs[1:])
+        f, j = compile_rows(symbols, exprs[:1]), compile_rows(symbols, exprs[1:])
     else:
-        f, j = _compile(symbols, [parsed.expr]), _compile(symbols, grad)
+        f, j = compile_rows(symbols, [parsed.expr]), compile_rows(symbols, grad)
     return FitModel(text, y_name, params, predictors, table, y, weights, linear, parsed.expr, f, j, x,
                     _grad_se=grad if expr_se is not None else None, _data=data,
-                    _hoist=None if hoisted is None else (lambda *cols: _evaluate(hoisted, cols, len(cols[0]))))
-
-
-def _evaluate(fn, cols, rows: int) -> tuple:
-    """The hoisted data-only parts on these predictor columns, each a float array of ``rows``."""
-    with np.errstate(all="ignore"):
-        return tuple(np.broadcast_to(np.asarray(v, dtype=float), (rows,)).copy() for v in fn(*cols))
+                    _hoist=None if hoisted is None else (lambda *cols: evaluate_rows(hoisted, cols, len(cols[0]))))
 
 
 def _weights(table: Table, sigma: str | None) -> np.ndarray | None:
@@ -350,9 +250,17 @@ def _weights(table: Table, sigma: str | None) -> np.ndarray | None:
     return np.full(table.rows, 1.0 / value)
 
 
-def check_start(model: FitModel, p0: np.ndarray) -> None:
-    """The model and its Jacobian must be finite at the start: say the row, not N failed iterations."""
-    for what, values in (("the model", model.values(p0)), ("the model's Jacobian", model.jacobian(p0))):
+def check_start(model: FitModel, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The model and its Jacobian must be finite at the start: say the row, not N failed iterations.
+    Returns (r, J) at p0, which the solver's first calls are given (gradcli.fit.methods.Counter)."""
+    from gradcli.fit.stats import all_finite
+
+    p0 = np.asarray(p0, dtype=float)
+    with np.errstate(all="ignore"):
+        r, J = model.residuals_hot(p0), model.jacobian_hot(p0)
+    if all_finite(r) and all_finite(J):
+        return r, J
+    for what, values in (("the model", model.values(p0)), ("the model's Jacobian", J)):
         bad = np.flatnonzero(~np.all(np.isfinite(np.reshape(values, (model.n, -1))), axis=1))
         if bad.size:
             i = int(bad[0])
@@ -360,3 +268,4 @@ def check_start(model: FitModel, p0: np.ndarray) -> None:
             start = ", ".join(f"{n}={v:g}" for n, v in zip(model.params, p0))
             raise GradcliError(f"{what} is not finite at the start ({start}) on {model.table.where(i)} ({at}), "
                                f"{bad.size} rows in all; choose another --p0")
+    return r, J

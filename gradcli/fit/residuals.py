@@ -60,20 +60,24 @@ class ResidualModel:
     def p(self) -> int:
         return len(self.params)
 
+    tss = 0.0           # the response is 0: R² is not defined
+
     def heading(self) -> str:
         return (f"least squares: {self.n} residuals of {self.table.path} (f = Σ rᵢ²); variables "
                 f"{', '.join(self.params)}" + ("; linear in its variables" if self.linear else ""))
 
     def values(self, x) -> np.ndarray:
+        """A fresh array (the compiled function may reuse its output buffer; the fit keeps r at the start and
+        at recent points)."""
         with np.errstate(all="ignore"):
-            return np.asarray(self._r(np.asarray(x, dtype=float)), dtype=float).reshape(self.n)
+            return np.array(self._r(np.asarray(x, dtype=float)), dtype=float).reshape(self.n)
 
     def residuals(self, x) -> np.ndarray:
         return self.values(x)
 
     def jacobian(self, x) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return np.asarray(self._J(np.asarray(x, dtype=float)), dtype=float).reshape(self.n, self.p)
+            return np.array(self._J(np.asarray(x, dtype=float)), dtype=float).reshape(self.n, self.p)
 
     def residuals_hot(self, x) -> np.ndarray:
         return self.values(x)

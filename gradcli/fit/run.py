@@ -10,7 +10,7 @@ from gradcli.errors import GradcliError
 from gradcli.fit import methods
 from gradcli.fit.model import FitModel, check_start
 from gradcli.fit.stats import FitStats, fit_stats
-from gradcli.fit.verdict import Verdict, fit_verdict
+from gradcli.fit.verdict import Verdict, examine
 
 
 @dataclass
@@ -89,19 +89,34 @@ def one_blas_thread():
 
 
 def _fit(model, p0, runs, settings, absolute_sigma) -> list[FitResult]:
-    check_start(model, p0)
+    r0, J0 = check_start(model, p0)
     out = []
-    for method, label in runs:
-        r = methods.run(method, label, model, p0, settings)
-        lower, upper = (settings.lower, settings.upper) if method != "nnls" else (np.zeros(model.p), None)
-        res, jac = model.residuals(r.x), model.jacobian(r.x)       # evaluated once, for statistics and verdict
-        if settings.constraints:
-            from gradcli.fit.constraints import constrained_verdict
-            verdict = constrained_verdict(model, r.x, settings.constraints, lower, upper)
-        else:
-            verdict = fit_verdict(model, r.x, lower, upper, settings.loss, settings.f_scale, at=(res, jac))
-        out.append(FitResult(r, fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x), verdict))
+    spare = (r0.copy(), J0.copy(order="K")) if len(runs) > 1 else None     # solvers write into what they get
+    for i, (method, label) in enumerate(runs):
+        start = (p0, r0, J0) if i == 0 else (p0, spare[0].copy(), spare[1].copy(order="K"))
+        counter = methods.Counter(model, start)
+        r = methods.run(method, label, model, p0, settings, counter)
+        seen = counter.residuals_seen(r.x) if method == "lm" else None      # trf may scale r in place
+        out.append(verify(model, r, settings, absolute_sigma, seen))
     return out
+
+
+def verify(model: FitModel, r: methods.FitRun, settings: methods.Settings, absolute_sigma: bool,
+           res: np.ndarray | None = None) -> FitResult:
+    """Statistics and verdict at the returned point, from one r and J evaluated there (our own, uncounted
+    evaluations; ``res``: r there if the solver evaluated it already) and one factorisation of J shared by
+    the verdict and the statistics."""
+    lower, upper = (settings.lower, settings.upper) if r.method != "nnls" else (np.zeros(model.p), None)
+    res = model.residuals(r.x) if res is None else res
+    jac = model.jacobian(r.x)
+    factor = None
+    if settings.constraints:
+        from gradcli.fit.constraints import constrained_verdict
+        verdict = constrained_verdict(model, r.x, settings.constraints, lower, upper)
+    else:
+        verdict, factor = examine(model, r.x, res, jac, lower, upper, settings.loss, settings.f_scale, scratch=True)
+    stats = fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x, factor=factor, tss=model.tss)
+    return FitResult(r, stats, verdict)       # (with a factor, fit_stats reads only jac's shape: it may be spent)
 
 
 def stats_at(model: FitModel, x: np.ndarray, absolute_sigma: bool) -> FitStats:

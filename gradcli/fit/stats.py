@@ -5,6 +5,11 @@ computed from the SVD of the column-scaled Jacobian (never by forming JᵀJ, whi
 number). This is the linearised covariance NIST's StRD certifies for its nonlinear problems.
 Confidence intervals: value ± t(0.975, n − p)·se (Student t). AIC/BIC follow lmfit's convention for
 least squares: n·ln(RSS/n) + 2p and n·ln(RSS/n) + p·ln(n).
+
+A parameter held on an active bound (the verdict decides which: its bound binds, λ > 0) is fixed for the
+covariance: it has no standard error or interval (nan here, null in JSON, "at bound" in the table), and the
+free parameters get the covariance of the fit with it fixed at its bound, from J's free columns, with
+n − (free parameters) degrees of freedom.
 """
 
 from __future__ import annotations
@@ -35,24 +40,59 @@ class FitStats:
     aic: float | None
     bic: float | None
     rank: int
-    singular: np.ndarray                        # singular values of the column-scaled Jacobian
+    singular: np.ndarray                        # singular values of the column-scaled (free) Jacobian
+    held: np.ndarray | None = None              # bool mask: parameters fixed on an active bound (None: none)
 
 
-def scaled_svd(J: np.ndarray):
-    """SVD of J·D⁻¹ with D the column norms: the rank test and covariance do not depend on units."""
-    d = np.linalg.norm(J, axis=0)
-    d = np.where(d > 0, d, 1.0)
-    A = np.asfortranarray(J / d)       # LAPACK's order: a C-ordered QR measured several times slower
-    if A.shape[0] >= max(256, 8 * A.shape[1]):   # tall: R of a QR has J's singular values and right vectors;
-        A = np.linalg.qr(A, mode="r")             # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
-    _, s, vt = np.linalg.svd(A, full_matrices=False)
-    return d, s, vt
+def scaled_svd(J: np.ndarray, overwrite: bool = False):
+    """SVD of J·D⁻¹ with D the column norms (1 for a zero column): the rank test and covariance do not
+    depend on units. Returns (norms, d, s, vt); norms are the raw column norms ‖Jⱼ‖ (the verdict's scale).
+
+    A tall J is reduced first by a QR: R has J's column norms, singular values and right singular vectors,
+    and the QR of J·D⁻¹ is Q·(R·D⁻¹) (a Householder QR treats each column's scale exactly so), so J is
+    neither scaled nor copied in C order. LAPACK's dgeqrf and dgesdd are called directly: NumPy's qr and
+    svd wrappers measured 2.4× and 3× their time on 10 000 × 2 and 2 × 2 (benchmarks/README.md, fit).
+    ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers)."""
+    n, p = J.shape
+    if n >= max(256, 8 * p):          # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
+        qr, _, _, info = _lapack().dgeqrf(J, overwrite_a=overwrite)
+        A = qr[:p] if info == 0 else np.full((p, p), np.nan)
+        for i in range(1, p):           # below the diagonal: Householder vectors (np.triu costs ~6 µs)
+            A[i, :i] = 0.0
+        norms = np.sqrt(np.einsum("ij,ij->j", A, A))
+    else:
+        A = J
+        norms = np.sqrt(np.einsum("ij,ij->j", J, J))
+    d = np.where(norms > 0, norms, 1.0)
+    A = A / d                         # J is finite (the callers' test), so A is, unless the QR failed
+    if not math.isfinite(float(A.sum())):
+        return norms, d, np.full(p, np.nan), np.eye(p)
+    _, s, vt, info = _lapack().dgesdd(A, compute_uv=1, full_matrices=0)
+    if info != 0:                     # dgesdd did not converge: NumPy's SVD (which raises) as the last word
+        _, s, vt = np.linalg.svd(A, full_matrices=False)
+    return norms, d, s, vt
+
+
+def _lapack():
+    from scipy.linalg import lapack
+
+    return lapack
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """All finite: a finite sum proves it in one pass (nan and inf propagate); else the exact test."""
+    return bool(np.isfinite(a.sum())) or bool(np.all(np.isfinite(a)))
+
+
+EPS = float(np.finfo(float).eps)
 
 
 def rank_of(s: np.ndarray, shape) -> int:
-    if s.size == 0 or not np.all(np.isfinite(s)) or s[0] == 0:
+    """Singular values above s_max·max(n, p)·eps (NumPy's matrix_rank rule); 0 if any is not finite."""
+    top = float(s.max()) if s.size else 0.0
+    if not top > 0 or not math.isfinite(float(s.sum())):
         return 0
-    return int(np.sum(s > s[0] * max(shape) * np.finfo(float).eps))
+    return int(np.count_nonzero(s > top * max(shape) * EPS))
 
 
 @functools.lru_cache(maxsize=64)
@@ -64,34 +104,44 @@ def _t_value(level: float, dof: int) -> float:
 
 
 def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sigma: bool, values: np.ndarray,
-              level: float = 0.95) -> FitStats:
-    """Everything the report prints about the fit at ``values`` (J and r evaluated there, weighted)."""
+              level: float = 0.95, factor=None, tss: float | None = None) -> FitStats:
+    """Everything the report prints about the fit at ``values`` (J and r evaluated there, weighted).
+    ``factor``: the verdict's SVD of J's scaled free columns (gradcli.fit.verdict.Factor), reused as it is;
+    without it J is factorised here, all columns free. ``tss``: R²'s denominator if the caller has it."""
     n, p = J.shape
     rss = float(r @ r)
-    dof = n - p
-    finite = bool(np.all(np.isfinite(J)) and np.all(np.isfinite(r)))
-    if finite:
-        d, s, vt = scaled_svd(J)
-        rank = rank_of(s, J.shape)
+    if factor is not None:        # the verdict got past its finiteness test to factorise J
+        finite, free, (d, s, vt, rank) = True, factor.free, factor[1:]
     else:
-        d, s, vt, rank = np.ones(p), np.full(p, np.nan), np.eye(p), 0
+        finite, free = math.isfinite(rss) and all_finite(J), np.ones(p, bool)
+        _, d, s, vt = scaled_svd(J) if finite else (None, np.ones(p), np.full(p, np.nan), np.eye(p))
+        rank = rank_of(s, J.shape) if finite else 0
+    k = s.size
+    dof = n - k
     cov = np.full((p, p), np.nan)
-    if finite and rank == p:
-        cov_unit = (vt.T / s**2) @ vt / np.outer(d, d)
-        if absolute_sigma:
-            cov = cov_unit
-        elif dof > 0:
-            cov = cov_unit * (rss / dof)
-    se = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(se, se)
+    if finite and rank == k and k > 0 and (absolute_sigma or dof > 0):
+        vs = vt.T / (s * d[:, None])            # cov = (D⁻¹V diag(s⁻¹)) (D⁻¹V diag(s⁻¹))ᵀ
+        c = vs @ vs.T if absolute_sigma else (vs * (rss / dof)) @ vs.T
+        if k == p:
+            cov = c
+        else:
+            cov[np.ix_(free, free)] = c
+    diag = cov.diagonal()
+    se = np.sqrt(np.where(diag >= 0, diag, np.nan))
+    sese = se[:, None] * se
+    if (sese > 0).all():
+        corr = cov / sese
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = cov / sese
     tval = _t_value(level, dof) if dof > 0 else None
     half = se * tval if tval is not None else np.full(p, np.nan)
-    flagged = [(i, j, float(corr[i, j])) for i in range(p) for j in range(i + 1, p)
-               if np.isfinite(corr[i, j]) and abs(corr[i, j]) > CORRELATION_FLAG]
-    w2 = weights**2 if weights is not None else np.ones(n)
-    ybar = float(np.sum(w2 * y) / np.sum(w2))
-    tss = float(np.sum(w2 * (y - ybar) ** 2))
+    c = corr.tolist()           # a few parameters: Python floats are cheaper than array calls
+    flagged = [(i, j, c[i][j]) for i in range(p) for j in range(i + 1, p) if abs(c[i][j]) > CORRELATION_FLAG]
+    if tss is None:
+        w2 = weights**2 if weights is not None else np.ones(n)
+        dy = y - float(w2 @ y) / float(w2.sum())
+        tss = float(w2 @ (dy * dy))
     r2 = 1.0 - rss / tss if tss > 0 else None
     aic = bic = None
     if rss > 0 and math.isfinite(rss):
@@ -100,12 +150,15 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
     return FitStats(rss=rss, dof=dof, residual_sd=math.sqrt(rss / dof) if dof > 0 else None, stderr=se,
                     ci_low=values - half, ci_high=values + half, t_value=tval, covariance=cov, correlation=corr,
                     flagged=flagged, r2=r2, chi2_reduced=(rss / dof if weights is not None and dof > 0 else None),
-                    aic=aic, bic=bic, rank=rank, singular=s)
+                    aic=aic, bic=bic, rank=rank, singular=s, held=None if k == p else ~free)
 
 
 
-def band(J: np.ndarray, cov: np.ndarray, t_value: float | None) -> np.ndarray:
-    """Half-width of the confidence band of the fitted curve: t·sqrt(gᵀ·cov·g) per point (delta method)."""
+def band(J: np.ndarray, cov: np.ndarray, t_value: float | None, held: np.ndarray | None = None) -> np.ndarray:
+    """Half-width of the confidence band of the fitted curve: t·sqrt(gᵀ·cov·g) per point (delta method).
+    A parameter ``held`` on its bound is fixed: it adds no variance."""
+    if held is not None and held.any():
+        cov = np.where(held[:, None] | held[None, :], 0.0, cov)
     if t_value is None or not np.all(np.isfinite(cov)):
         return np.full(len(J), np.nan)
     return t_value * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, cov, J), 0.0))

@@ -33,11 +33,12 @@ def record(model, result, settings, absolute_sigma: bool, sigma: str | None, not
     r, st, v = result.run, result.stats, result.verdict
     names = list(model.params)
     params = []
+    held = _held(st)
     for k, name in enumerate(names):
         val, se = float(r.x[k]), st.stderr[k]
         params.append({"name": name, "value": _f(val), "stderr": _f(se),
                        "rel_err": _f(abs(se / val)) if val != 0 and math.isfinite(se) else None,
-                       "ci_low": _f(st.ci_low[k]), "ci_high": _f(st.ci_high[k])})
+                       "ci_low": _f(st.ci_low[k]), "ci_high": _f(st.ci_high[k]), "at_bound": k in held})
     return {
         "model": model.text, "response": model.y_text, "data": model.table.path, "rows": model.n,
         "predictors": list(model.predictors), "linear": model.linear,
@@ -51,12 +52,18 @@ def record(model, result, settings, absolute_sigma: bool, sigma: str | None, not
         "nfev": r.nfev, "njev": r.njev, "time": r.time, "status": r.status, "message": r.message,
         "success": r.success, "verdict": v.kind, "verdict_text": v.text, "gradient_cos": _f(v.gradient_cos),
         "curvature": _f(v.curvature), "unidentifiable": v.unidentifiable, "active_bounds": v.active_bounds,
+        "held_at_bound": [names[k] for k in sorted(held)],
         "loss": settings.loss, "f_scale": settings.f_scale, "sigma": sigma, "absolute_sigma": absolute_sigma,
         "tolerances": {"xtol": settings.xtol, "ftol": settings.ftol, "gtol": settings.gtol},
         "constraints": [c.text for c in settings.constraints], "maxcv": _f(v.maxcv),
         "multipliers": {k: _f(m) for k, m in v.multipliers.items()}, "active_constraints": v.active_constraints,
         "notes": list(notes),
     }
+
+
+def _held(stats) -> set[int]:
+    """Parameters held on an active bound for the covariance (no standard error of their own)."""
+    return set() if stats.held is None else {int(k) for k in stats.held.nonzero()[0]}
 
 
 def fit_json(model, results, skipped, settings, absolute_sigma, sigma, notes=(), best=None) -> str:
@@ -88,8 +95,12 @@ def parameter_table(model, result) -> Table:
     for name, just in (("parameter", "left"), ("value", "right"), ("std error", "right"), ("rel.", "right"),
                        ("95% CI low", "right"), ("95% CI high", "right")):
         t.add_column(name, justify=just, overflow="fold")
+    held = _held(st)
     for k, name in enumerate(model.params):
         se = st.stderr[k]
+        if k in held:
+            t.add_row(Text(name), Text(num(float(x[k]), 11)), Text("at bound"), Text("-"), Text("-"), Text("-"))
+            continue
         rel = f"{abs(se / x[k]):.1e}" if x[k] != 0 and math.isfinite(se) else "-"
         t.add_row(Text(name), Text(num(float(x[k]), 11)), Text(num(float(se), 5)), Text(rel),
                   Text(num(float(st.ci_low[k]), 8)), Text(num(float(st.ci_high[k]), 8)))
@@ -135,6 +146,11 @@ def summary_lines(model, result, settings, sigma, absolute_sigma=False) -> list[
         lines.append(f"the model is linear in its parameters: {r.message}")
     elif not r.success:
         lines.append(f"solver message: {r.message}")
+    held = _held(st)
+    if held:
+        which = ", ".join(f"{model.params[k]} = {num(float(r.x[k]), 8)}" for k in sorted(held))
+        lines.append(f"on an active bound: {which}; held fixed for the standard errors (none of its own): the "
+                     f"others' covariance is that of the fit with it fixed there, on {st.dof} dof")
     if st.flagged:
         pairs = ", ".join(f"{model.params[i]}–{model.params[j]} {c:+.4f}" for i, j, c in st.flagged)
         lines.append(f"strongly correlated (|r| > 0.95): {pairs}")

@@ -54,7 +54,7 @@ def fit_figure(model, results, best: int | None = None):
             top.plot(grid, f, "-", lw=1.6, color=colour, marker=marker, markevery=[0, GRID - 1], ms=6,
                      label=_label(res))
             if res is main:
-                half = band(J, res.stats.covariance, res.stats.t_value)
+                half = band(J, res.stats.covariance, res.stats.t_value, res.stats.held)
                 if np.all(np.isfinite(half)):
                     top.fill_between(grid, f - half, f + half, color=colour, alpha=0.22,
                                      label=f"95% confidence band ({res.run.label})")
