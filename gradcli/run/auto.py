@@ -135,9 +135,10 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     def fev_left():
         return None if maxfev is None else maxfev - sum(r.nfev for r in steps)
 
-    def step(method, x, why, detail="", say=True):
+    def step(method, x, why, detail="", say=True, options=None):
         try:
-            r = run_one(method, x, left(), history, fev_left())
+            r = run_one(method, x, left(), history, fev_left(), options) if options else \
+                run_one(method, x, left(), history, fev_left())
         except Interrupted as stop:          # Ctrl-C: the portfolio so far, as one interrupted result
             steps.append(stop.result)
             lines.append(f"{why} → {method}: interrupted (Ctrl-C)")
@@ -166,7 +167,10 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
         if (minima != 1 or not all(r.verified for r in runs)) and left() != 0.0:
             why = (f"{minima} different minima" if minima > 1 else "not every run verified") + \
                 ": many basins, the best of a few local runs may not be the global one"
-            de = step(GLOBAL_METHOD, list(low.x), why, " (its population seeded with the lowest point)")
+            rugged = minima >= 3 and minima == sum(r.verified for r in runs)   # each run a basin of its own
+            de = step(GLOBAL_METHOD, list(low.x), why, " (its population seeded with the lowest point"
+                      + ("; every verified run found another minimum: the exploring rand1bin strategy)" if rugged else ")"),
+                      options={"strategy": "rand1bin"} if rugged else None)
             if left() != 0.0 and de.x.size and all(map(_finite, de.x)):
                 step(first.method, list(de.x), f"polish {GLOBAL_METHOD}'s point")
                 polished.append(de)
