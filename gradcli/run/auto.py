@@ -222,11 +222,8 @@ def _finite(v) -> bool:
 
 
 def _settled(r) -> bool:
-    """Verified a minimum, or a finite f where the derivatives do not exist (the tip of a cone, as Ackley's at
-    0): no verdict can say more there, and nothing says it is not a minimum (a saddle or maximum can)."""
-    from gradcli.result import VerdictKind
-    return r.verified or (r.verdict is not None and r.verdict.kind is VerdictKind.NOT_FINITE
-                          and r.status.success and _finite(r.fun))
+    from gradcli.run.multistart import settled
+    return settled(r)
 
 
 def _rank(r):
