@@ -14,6 +14,9 @@ The rules, in order (the first that applies wins), and why:
    n > 200: L-BFGS-B — limited memory, no n×n matrix at all (our Hessians are sparse from here on, but a
    quasi-Newton step needs none).
 A sum of squares is named in the reason (a least-squares structure: Gauss–Newton would also fit).
+
+Every variable in a finite box (n ≤ 10, no constraints): a global phase first, a Sobol multistart of the
+first method, then differential evolution when those runs found more than one basin, polished (docs/auto.md).
 """
 
 from __future__ import annotations
@@ -113,8 +116,9 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     a global phase first when every variable has finite bounds. The best verified result wins; counts,
     time and history are summed over every step, and each step is one line of reasons.
 
-    ``run_one(method, x0, timeout, history, fev_left)`` runs one registered method from x0 (the
-    orchestrator's solve_one with the problem's settings) and returns its Result. ``maxfev`` caps the f
+    ``run_one(method, x0, timeout, history, fev_left, options)`` runs one registered method from x0 (the
+    orchestrator's solve_one with the problem's settings; ``options``: that method's own, or None) and
+    returns its Result. ``maxfev`` caps the f
     evaluations of all steps together; ``local`` skips the global phase.
     """
     import time
@@ -137,8 +141,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
 
     def step(method, x, why, detail="", say=True, options=None):
         try:
-            r = run_one(method, x, left(), history, fev_left(), options) if options else \
-                run_one(method, x, left(), history, fev_left())
+            r = run_one(method, x, left(), history, fev_left(), options)
         except Interrupted as stop:          # Ctrl-C: the portfolio so far, as one interrupted result
             steps.append(stop.result)
             lines.append(f"{why} → {method}: interrupted (Ctrl-C)")
@@ -168,8 +171,8 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
             why = (f"{minima} different minima" if minima > 1 else "not every run verified") + \
                 ": many basins, the best of a few local runs may not be the global one"
             rugged = minima >= 3 and minima == sum(r.verified for r in runs)   # each run a basin of its own
-            de = step(GLOBAL_METHOD, list(low.x), why, " (its population seeded with the lowest point"
-                      + ("; every verified run found another minimum: the exploring rand1bin strategy)" if rugged else ")"),
+            how = "; every verified run found another minimum: the exploring rand1bin strategy" if rugged else ""
+            de = step(GLOBAL_METHOD, list(low.x), why, f" (its population seeded with the lowest point{how})",
                       options={"strategy": "rand1bin"} if rugged else None)
             if left() != 0.0 and de.x.size and all(map(_finite, de.x)):
                 step(first.method, list(de.x), f"polish {GLOBAL_METHOD}'s point")
