@@ -26,6 +26,7 @@ FOLDER = ROOT / "benchmarks" / "global2d"
 GLOBAL = ["differential-evolution", "dual-annealing", "shgo", "direct", "basinhopping"]
 STARTS = 16
 MULTI = f"auto --starts {STARTS}"
+SHORT = {MULTI: "auto16", "differential-evolution": "DE", "dual-annealing": "DA", "basinhopping": "BH"}
 
 
 def study(seed: int, jobs: int, multistart: bool) -> list[dict]:
@@ -96,8 +97,7 @@ def report(by_seed: dict[int, list[dict]]) -> dict:
             k = {m: (sum(1 for r in mine if r["method"] == m and r.get("solved")),
                      sum(1 for r in mine if r["method"] == m)) for m in methods}
             if any(a < b for a, b in k.values()):
-                print(f"  {p:<17}" + " ".join(f"{'auto16' if m == MULTI else m[:9]}:{a}/{b}"
-                                              for m, (a, b) in k.items()))
+                print(f"  {p:<17}" + " ".join(f"{SHORT.get(m, m)}:{a}/{b}" for m, (a, b) in k.items()))
     summary = {}
     print(f"\n{len(problems)} problems; seeds {sorted(by_seed)}; mean solved over seeds, median evaluations (f + ∇f):")
     for m in methods:

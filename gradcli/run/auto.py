@@ -123,6 +123,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     """
     import time
 
+    from gradcli.result import VerdictKind
     from gradcli.solvers.common import Interrupted
 
     started = time.perf_counter()
@@ -167,9 +168,11 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
                      f"from x0 and {len(runs) - 1} Sobol points): best f = {best.fun:.10g}, "
                      f"{sum(r.verified for r in runs)} verified minima, {minima} distinct")
         low = min(runs, key=lambda r: _rank(r)[1:])
-        if (minima != 1 or not all(r.verified for r in runs)) and left() != 0.0:
-            why = (f"{minima} different minima" if minima > 1 else "not every run verified") + \
-                ": many basins, the best of a few local runs may not be the global one"
+        strict = all(r.verdict is not None and r.verdict.kind is VerdictKind.MINIMUM for r in runs)
+        if (minima != 1 or not strict) and left() != 0.0:     # one value at strict minima only: one basin
+            why = (f"{minima} different minima" if minima > 1 else "not every run verified"
+                   if not all(r.verified for r in runs) else "degenerate minima (flat: a plateau looks like one "
+                   "basin)") + ": many basins, the best of a few local runs may not be the global one"
             rugged = minima >= 3 and minima == sum(r.verified for r in runs)   # each run a basin of its own
             how = "; every verified run found another minimum: the exploring rand1bin strategy" if rugged else ""
             de = step(GLOBAL_METHOD, list(low.x), why, f" (its population seeded with the lowest point{how})",
