@@ -14,7 +14,6 @@ totals are the mean over seeds, the table shows seed 0.
 from __future__ import annotations
 
 import argparse
-import collections
 import pathlib
 import statistics
 import sys
@@ -99,22 +98,24 @@ def report(by_seed: dict[int, list[dict]]) -> dict:
             if any(a < b for a, b in k.values()):
                 print(f"  {p:<17}" + " ".join(f"{SHORT.get(m, m)}:{a}/{b}" for m, (a, b) in k.items()))
     summary = {}
-    print(f"\n{len(problems)} problems; seeds {sorted(by_seed)}; mean solved over seeds, median evaluations (f + ∇f):")
+    print(f"\n{len(problems)} problems; seeds {sorted(by_seed)}; mean solved over seeds, "
+          "median evaluations (f + ∇f):")
     for m in methods:
         counts = [sum(1 for r in recs if r["method"] == m and r.get("solved")) for recs in by_seed.values()
                   if any(r["method"] == m for r in recs)]
         cost = [evals(r) for recs in by_seed.values() for r in recs if r["method"] == m]
         summary[m] = (statistics.mean(counts), min(counts), max(counts), statistics.median(cost))
-        print(f"  {m:<24} {summary[m][0]:5.1f} / {len(problems)}  ({len(counts)} seeds: {min(counts)}–{max(counts)})   "
-              f"median evaluations {summary[m][3]:.0f}")
+        print(f"  {m:<24} {summary[m][0]:5.1f} / {len(problems)}  ({len(counts)} seeds: "
+              f"{min(counts)}–{max(counts)})   median evaluations {summary[m][3]:.0f}")
     best = max(GLOBAL, key=lambda m: summary[m][0])
     print(f"\nbest single global method: {best} ({summary[best][0]:.1f}); auto {summary['auto'][0]:.1f}; "
           f"auto's median evaluations / differential-evolution's: "
           f"{summary['auto'][3] / summary['differential-evolution'][3]:.2f}")
-    union = collections.Counter()
-    for recs in by_seed.values():
-        union[len({r['problem'] for r in recs if r['method'] in GLOBAL and r.get('solved')})] += 1
-    print(f"reached by at least one SciPy global method (per seed): {dict(union)}")
+    for s, recs in sorted(by_seed.items()):
+        some = {r["problem"] for r in recs if r["method"] in GLOBAL and r.get("solved")}
+        mine = {r["problem"] for r in recs if r["method"] == "auto" and r.get("solved")}
+        print(f"seed {s}: some SciPy global method {len(some)}, auto {len(mine)}; only auto: "
+              f"{sorted(mine - some) or '-'}; not auto: {sorted(some - mine) or '-'}")
     return summary
 
 
@@ -123,7 +124,7 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", type=int, default=5, help="study seeds 0..N-1 (default 5)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--starts-seeds", type=int, default=2,
-                    help=f"run {MULTI} (the slowest column, ~5 minutes a seed) for seeds 0..N-1 only (default 2; 0: never)")
+                    help=f"{MULTI} (the slowest column, ~5 minutes a seed) for seeds 0..N-1 only (default 2)")
     args = ap.parse_args(argv)
     report({s: study(s, args.jobs, s < args.starts_seeds) for s in range(args.seeds)})
 
