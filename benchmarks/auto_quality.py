@@ -1,12 +1,15 @@
 """Is `--method auto` never worse than picking one method by hand? (issue: auto as a portfolio)
 
-    python benchmarks/auto_quality.py                   # the bundled library, ~1 minute on 2 cores
+    python benchmarks/auto_quality.py                   # the bundled library (~2 minutes on 2 cores), then 3.
+    python benchmarks/auto_quality.py --library-only    # 1. and 2. only
 
 1. Every (problem, start) of problems/: which runs each single method solves (f − f* ≤ 1e-6·max(1,|f*|) at
    a feasible point, compare's rule), whether auto solves every run any of them solves, and auto's
    evaluations (f + ∇f) over the cheapest single method that solves the run (median over runs).
 2. The bundled problems whose variables all have finite bounds (and no constraints), from their file's x0:
    how often auto and each of SciPy's global methods reaches the published f*.
+3. The published bounded two-variable set benchmarks/global2d/ (benchmarks/global2d.py, seeds 0-4; its own
+   script adds the `auto --starts 16` column).
 """
 
 from __future__ import annotations
@@ -64,3 +67,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    if "--library-only" not in sys.argv[1:]:
+        import global2d
+        print()
+        global2d.main(["--seeds", "5", "--starts-seeds", "0"])

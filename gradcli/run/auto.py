@@ -14,6 +14,9 @@ The rules, in order (the first that applies wins), and why:
    n > 200: L-BFGS-B — limited memory, no n×n matrix at all (our Hessians are sparse from here on, but a
    quasi-Newton step needs none).
 A sum of squares is named in the reason (a least-squares structure: Gauss–Newton would also fit).
+
+Every variable in a finite box (n ≤ 10, no constraints): a global phase first, a Sobol multistart of the
+first method, then differential evolution when those runs found more than one basin, polished (docs/auto.md).
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ FOLLOW = {
 GLOBAL_MAX_N = 10          # a global phase over the box up to this many variables
 GLOBAL_STARTS_PER_N = 8    # Sobol starts per variable in the global phase (at most GLOBAL_STARTS_MAX)
 GLOBAL_STARTS_MAX = 64
+GLOBAL_METHOD = "differential-evolution"   # after the multistart, when it found several basins (SciPy's defaults)
 SECOND_OPINION_MAX_N = 100  # below this, a verified minimum still gets one complementary run from x0
 
 
@@ -112,12 +116,14 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     a global phase first when every variable has finite bounds. The best verified result wins; counts,
     time and history are summed over every step, and each step is one line of reasons.
 
-    ``run_one(method, x0, timeout, history, fev_left)`` runs one registered method from x0 (the
-    orchestrator's solve_one with the problem's settings) and returns its Result. ``maxfev`` caps the f
+    ``run_one(method, x0, timeout, history, fev_left, options)`` runs one registered method from x0 (the
+    orchestrator's solve_one with the problem's settings; ``options``: that method's own, or None) and
+    returns its Result. ``maxfev`` caps the f
     evaluations of all steps together; ``local`` skips the global phase.
     """
     import time
 
+    from gradcli.result import VerdictKind
     from gradcli.solvers.common import Interrupted
 
     started = time.perf_counter()
@@ -134,9 +140,9 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     def fev_left():
         return None if maxfev is None else maxfev - sum(r.nfev for r in steps)
 
-    def step(method, x, why, detail="", say=True):
+    def step(method, x, why, detail="", say=True, options=None):
         try:
-            r = run_one(method, x, left(), history, fev_left())
+            r = run_one(method, x, left(), history, fev_left(), options)
         except Interrupted as stop:          # Ctrl-C: the portfolio so far, as one interrupted result
             steps.append(stop.result)
             lines.append(f"{why} → {method}: interrupted (Ctrl-C)")
@@ -147,6 +153,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
             lines.append(f"{why} → {method}{detail}: f = {r.fun:.10g}, {kind}")
         return r
 
+    polished = []              # derivative-free points already polished with the first method
     if problem.finite_bounds and not problem.constraints and problem.n <= GLOBAL_MAX_N and not local:
         from gradcli.run.multistart import sobol_starts
         count = min(GLOBAL_STARTS_MAX, GLOBAL_STARTS_PER_N * problem.n)
@@ -156,9 +163,23 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
                 break
             runs.append(step(first.method, p, "global phase", say=False))
         best = _best(runs)
+        minima = _distinct_minima(runs)
         lines.append(f"auto → {first.method} ({first.reason}; every variable in a finite box: a global phase "
                      f"from x0 and {len(runs) - 1} Sobol points): best f = {best.fun:.10g}, "
-                     f"{sum(r.verified for r in runs)} verified minima")
+                     f"{sum(r.verified for r in runs)} verified minima, {minima} distinct")
+        low = min(runs, key=lambda r: _rank(r)[1:])
+        strict = all(r.verdict is not None and r.verdict.kind is VerdictKind.MINIMUM for r in runs)
+        if (minima != 1 or not strict) and left() != 0.0:     # one value at strict minima only: one basin
+            why = (f"{minima} different minima" if minima > 1 else "not every run verified"
+                   if not all(r.verified for r in runs) else "degenerate minima (flat: a plateau looks like one "
+                   "basin)") + ": many basins, the best of a few local runs may not be the global one"
+            rugged = minima >= 3 and minima == sum(r.verified for r in runs)   # each run a basin of its own
+            how = "; every verified run found another minimum: the exploring rand1bin strategy" if rugged else ""
+            de = step(GLOBAL_METHOD, list(low.x), why, f" (its population seeded with the lowest point{how})",
+                      options={"strategy": "rand1bin"} if rugged else None)
+            if left() != 0.0 and de.x.size and all(map(_finite, de.x)):
+                step(first.method, list(de.x), f"polish {GLOBAL_METHOD}'s point")
+                polished.append(de)
     else:
         step(first.method, x0, "auto", f" ({first.reason})")
     from gradcli.solvers.registry import REGISTRY
@@ -171,7 +192,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
         if left() == 0.0:
             break
         best = _best(steps)
-        if best.verified and best.status.success:
+        if _settled(best) and best.status.success:
             low = min(steps, key=lambda r: _rank(r)[1:])          # feasible, lowest f, verified or not
             if low is not best and low.fun < best.fun - 1e-12 * max(1.0, abs(best.fun)):
                 step(method, list(low.x), f"a lower f ({low.fun:.6g}) at a point not verified: polish from there")
@@ -186,9 +207,19 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
         step(method, restart, f"{why}: continue from the best point")
     best = _best(steps)
     if (REGISTRY.get(first.method).needs_grad and not REGISTRY.get(best.method).needs_grad and left() != 0.0
-            and best.x.size and all(map(_finite, best.x))):
+            and not any(best is p for p in polished) and best.x.size and all(map(_finite, best.x))):
         step(first.method, list(best.x), "derivative-free found the basin: polish with the gradient")
     return _combine(steps, lines)
+
+
+def _distinct_minima(runs, rel: float = 1e-6) -> int:
+    """How many different values of f the verified runs ended at (equal within rel·max(1, |f|))."""
+    values = sorted(r.fun for r in runs if r.verified and _finite(r.fun))
+    count, last = 0, None
+    for f in values:
+        if last is None or f - last > rel * max(1.0, abs(last)):
+            count, last = count + 1, f
+    return count
 
 
 def _finite(v) -> bool:
@@ -196,11 +227,16 @@ def _finite(v) -> bool:
     return math.isfinite(v)
 
 
+def _settled(r) -> bool:
+    from gradcli.run.multistart import settled
+    return settled(r)
+
+
 def _rank(r):
     import math
     f = r.fun if math.isfinite(r.fun) else math.inf
     feasible = r.maxcv is None or r.maxcv <= 1e-6
-    return (not r.verified, not feasible, f)
+    return (not _settled(r), not feasible, f)
 
 
 def _best(steps):

@@ -39,10 +39,18 @@ def start_points(problem, count: int, seed: int | None) -> list[list[float]]:
     return [list(problem.x0)] + extra_starts(problem.x0, problem.bounds, count - 1, seed or 0, "minimize")
 
 
+def settled(r) -> bool:
+    """Verified a minimum, or a finite f where the derivatives do not exist (the tip of a cone, as Ackley's at
+    0): no verdict can say more there, and nothing says it is not a minimum (a saddle or maximum can)."""
+    from gradcli.result import VerdictKind
+    return r.verified or (r.verdict is not None and r.verdict.kind is VerdictKind.NOT_FINITE
+                          and r.status.success and math.isfinite(r.fun))
+
+
 def _rank(result) -> tuple:
-    """Verified minima first, then by f (non-finite last)."""
+    """Verified minima (and points where no verdict exists, see settled) first, then by f (non-finite last)."""
     f = result.fun if math.isfinite(result.fun) else math.inf
-    return (not result.verified, f)
+    return (not settled(result), f)
 
 
 def best_of(runs):
@@ -50,7 +58,7 @@ def best_of(runs):
     best = min(runs, key=_rank)
     best.extra["multistart"] = [
         {"start": i, "x0": r.x0, "x": r.x.tolist(), "fun": r.fun, "status": r.status.value,
-         "verdict": r.verdict.kind.value if r.verdict else None, "nfev": r.nfev, "best": r is best}
+         "verdict": r.verdict.kind.value if r.verdict else None, "nfev": r.nfev, "njev": r.njev, "best": r is best}
         for i, r in enumerate(runs)]
     best.extra["starts_run"] = len(runs)
     best.extra["verified_starts"] = sum(r.verified for r in runs)
