@@ -110,7 +110,7 @@ SECOND_OPINION_MAX_N = 100  # below this, a verified minimum still gets one comp
 
 
 def portfolio(problem, objective, start: int, run_one, timeout: float | None = None, history: bool = False,
-              maxfev: int | None = None, local: bool = False):
+              maxfev: int | None = None, local: bool = False, seed: int | None = None):
     """``--method auto``: a first method from the problem's structure, verified; complementary methods
     when the verdict is not a minimum, a limit stopped the run, or (small problems) as a second opinion;
     a global phase first when every variable has finite bounds. The best verified result wins; counts,
@@ -119,7 +119,8 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     ``run_one(method, x0, timeout, history, fev_left, options)`` runs one registered method from x0 (the
     orchestrator's solve_one with the problem's settings; ``options``: that method's own, or None) and
     returns its Result. ``maxfev`` caps the f
-    evaluations of all steps together; ``local`` skips the global phase.
+    evaluations of all steps together; ``local`` skips the global phase; ``seed`` scrambles its Sobol points
+    (None: 0, so an unseeded auto is reproducible; the global method gets the run's seed through run_one).
     """
     import time
 
@@ -158,7 +159,7 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
         from gradcli.run.multistart import sobol_starts
         count = min(GLOBAL_STARTS_MAX, GLOBAL_STARTS_PER_N * problem.n)
         runs = [step(first.method, x0, "global phase", say=False)]
-        for p in sobol_starts(problem, count - 1, 0):
+        for p in sobol_starts(problem, count - 1, 0 if seed is None else seed):
             if left() == 0.0:
                 break
             runs.append(step(first.method, p, "global phase", say=False))

@@ -136,7 +136,8 @@ def _auto(problem, start, objective, options, verify, keep_best, timeout, histor
         return solve_one(one, method, objective=objective, options=step_options, verify=True, keep_best=keep_best,
                          timeout=left, history=hist, observers=(*observers, *cap), **settings)
     result = portfolio(problem, objective, start, run_one, timeout=timeout, history=history,
-                       maxfev=(options or {}).get("maxfev"), local=bool((options or {}).get("local")))
+                       maxfev=(options or {}).get("maxfev"), local=bool((options or {}).get("local")),
+                       seed=settings.get("seed"))
     result.x0 = list(problem.starts[start])
     if not verify:
         result.verdict = None
