@@ -55,7 +55,7 @@ def scaled_svd(J: np.ndarray, overwrite: bool = False):
     ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers)."""
     n, p = J.shape
     if n >= max(256, 8 * p):          # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
-        qr, _, _, info = _lapack().dgeqrf(J, overwrite_a=overwrite)
+        qr, _, _, info = lapack().dgeqrf(J, overwrite_a=overwrite)
         A = qr[:p] if info == 0 else np.full((p, p), np.nan)
         for i in range(1, p):           # below the diagonal: Householder vectors (np.triu costs ~6 µs)
             A[i, :i] = 0.0
@@ -67,16 +67,21 @@ def scaled_svd(J: np.ndarray, overwrite: bool = False):
     A = A / d                         # J is finite (the callers' test), so A is, unless the QR failed
     if not math.isfinite(float(A.sum())):
         return norms, d, np.full(p, np.nan), np.eye(p)
-    _, s, vt, info = _lapack().dgesdd(A, compute_uv=1, full_matrices=0)
+    _, s, vt, info = lapack().dgesdd(A, compute_uv=1, full_matrices=0)
     if info != 0:                     # dgesdd did not converge: NumPy's SVD (which raises) as the last word
         _, s, vt = np.linalg.svd(A, full_matrices=False)
     return norms, d, s, vt
 
 
-def _lapack():
-    from scipy.linalg import lapack
+_LAPACK: list = []
 
-    return lapack
+
+def lapack():
+    """scipy.linalg.lapack, imported on first use (an import statement per call costs ~1 µs)."""
+    if not _LAPACK:
+        from scipy.linalg import lapack as module
+        _LAPACK.append(module)
+    return _LAPACK[0]
 
 
 def all_finite(a: np.ndarray) -> bool:

@@ -1,0 +1,80 @@
+"""What the fit's speed work (benchmarks/fit_speed.py, docs/fit.md "Speed") must not change: r at lm's
+answer taken from MINPACK is r there to the last bit, a non-finite Jacobian is still caught without summing
+J, and the second-derivative sums written as c·dot(w·P, D) are still Σ wᵢ∇²rᵢ. Data: NIST StRD Misra1a and
+Thurber (https://www.itl.nist.gov/div898/strd/nls/), and 3000 rows generated from Thurber's certified values."""
+
+import numpy as np
+import pytest
+
+from gradcli.fit import methods
+from gradcli.fit.data import read_table
+from gradcli.fit.model import build_model, check_start
+from gradcli.fit.run import fit
+from gradcli.fit.verdict import examine
+from tests.test_fit import MISRA1A, MISRA1A_X, MISRA1A_Y, THURBER, THURBER_X, THURBER_Y, write_csv
+
+
+def thurber_values(x, b):
+    return (b[0] + b[1] * x + b[2] * x**2 + b[3] * x**3) / (1 + b[4] * x + b[5] * x**2 + b[6] * x**3)
+
+
+@pytest.fixture
+def big_thurber(tmp_path):
+    rows = 3000                                  # above the counter's KEEP_ROWS: lm's fvec path
+    assert rows > methods.Counter.KEEP_ROWS
+    x = np.linspace(-3, 2.2, rows)
+    y = thurber_values(x, THURBER["cert"]) + np.random.RandomState(17).normal(0, 13.7, rows)
+    return build_model(THURBER["model"], read_table(str(write_csv(tmp_path / "t.csv", x, y))))
+
+
+def p0_of(case):
+    return np.array([float(kv.split("=")[1]) for kv in case["p0"].split(",")])
+
+
+def test_lm_on_large_data_reports_r_at_its_answer_bit_for_bit(big_thurber):
+    m, p0 = big_thurber, p0_of(THURBER)
+    r0, J0 = check_start(m, p0)
+    counter = methods.Counter(m, (p0, r0, J0))
+    run = methods.run("lm", "lm", m, p0, methods.Settings(), counter)
+    assert run.success and counter.answer is not None
+    seen = counter.residuals_seen(run.x)
+    assert seen is not None and np.array_equal(seen, m.residuals(run.x))
+    [res] = fit(m, p0, [("lm", "lm")], methods.Settings())
+    fresh = m.residuals(res.run.x)
+    assert res.stats.rss == float(fresh @ fresh)
+    assert res.verdict.kind == "minimum"
+    # the generating values are recovered to within a few standard errors
+    assert np.all(np.abs(res.run.x - THURBER["cert"]) < 5 * res.stats.stderr)
+
+
+def test_a_non_finite_jacobian_entry_is_caught_without_summing_it(tmp_path):
+    m = build_model(MISRA1A["model"], read_table(str(write_csv(tmp_path / "m.csv", MISRA1A_X, MISRA1A_Y))))
+    p = np.array(MISRA1A["cert"])
+    r, J = m.residuals(p), m.jacobian(p)
+    assert examine(m, p, r, J.copy())[0].kind == "minimum"
+    for bad, row in ((np.inf, 3), (-np.inf, 5), (np.nan, 7)):
+        Jb = J.copy()
+        Jb[row, 1] = bad
+        assert examine(m, p, r, Jb)[0].kind == "not finite"
+        rz = r.copy()
+        rz[row] = 0.0                            # inf·0 is nan: still caught
+        assert examine(m, p, rz, Jb)[0].kind == "not finite"
+    huge = J * 1e300                             # finite entries whose sums overflow: the exact test says finite
+    assert examine(m, p, r, huge)[0].kind != "not finite"
+
+
+@pytest.mark.parametrize("case, xs, ys", [(MISRA1A, MISRA1A_X, MISRA1A_Y), (THURBER, THURBER_X, THURBER_Y)])
+def test_second_derivative_sums_equal_differences_of_the_exact_jacobian(tmp_path, case, xs, ys):
+    m = build_model(case["model"], read_table(str(write_csv(tmp_path / "d.csv", xs, ys))))
+    p = np.array(case["cert"])
+    w = m.residuals(p)
+    S = m.hessian_sum(p, w)
+    assert np.allclose(S, S.T, rtol=0, atol=0)
+    ref = np.empty_like(S)
+    for k in range(m.p):
+        h = 1e-5 * abs(p[k])
+        up, down = p.copy(), p.copy()
+        up[k] += h
+        down[k] -= h
+        ref[:, k] = (m.jacobian(up).T @ w - m.jacobian(down).T @ w) / (2 * h)
+    assert np.allclose(S, ref, rtol=1e-6, atol=1e-9 * np.abs(ref).max())
