@@ -1,5 +1,5 @@
 """What the fit's speed work (benchmarks/fit_speed.py, docs/fit.md "Speed") must not change: r at lm's
-answer taken from MINPACK is r there to the last bit, a non-finite Jacobian is still caught without summing
+answer taken from MINPACK (and lm's last J, when it is at the answer) are r and J there to the last bit, a non-finite Jacobian is still caught without summing
 J, and the second-derivative sums written as c·dot(w·P, D) are still Σ wᵢ∇²rᵢ. Data: NIST StRD Misra1a and
 Thurber (https://www.itl.nist.gov/div898/strd/nls/), and 3000 rows generated from Thurber's certified values."""
 
@@ -31,7 +31,7 @@ def p0_of(case):
     return np.array([float(kv.split("=")[1]) for kv in case["p0"].split(",")])
 
 
-def test_lm_on_large_data_reports_r_at_its_answer_bit_for_bit(big_thurber):
+def test_lm_on_large_data_reports_r_and_j_at_its_answer_bit_for_bit(big_thurber):
     m, p0 = big_thurber, p0_of(THURBER)
     r0, J0 = check_start(m, p0)
     counter = methods.Counter(m, (p0, r0, J0))
@@ -39,6 +39,8 @@ def test_lm_on_large_data_reports_r_at_its_answer_bit_for_bit(big_thurber):
     assert run.success and counter.answer is not None
     seen = counter.residuals_seen(run.x)
     assert seen is not None and np.array_equal(seen, m.residuals(run.x))
+    J = counter.jacobian_seen(run.x)           # at 1e-15 lm stops after rejected steps: its last J is there
+    assert J is not None and np.array_equal(J, m.jacobian(run.x))
     [res] = fit(m, p0, [("lm", "lm")], methods.Settings())
     fresh = m.residuals(res.run.x)
     assert res.stats.rss == float(fresh @ fresh)
@@ -78,3 +80,17 @@ def test_second_derivative_sums_equal_differences_of_the_exact_jacobian(tmp_path
         down[k] -= h
         ref[:, k] = (m.jacobian(up).T @ w - m.jacobian(down).T @ w) / (2 * h)
     assert np.allclose(S, ref, rtol=1e-6, atol=1e-9 * np.abs(ref).max())
+
+
+def test_small_data_reuses_lms_own_r_and_j_at_the_answer(tmp_path):
+    m = build_model(MISRA1A["model"], read_table(str(write_csv(tmp_path / "m.csv", MISRA1A_X, MISRA1A_Y))))
+    p0 = p0_of(MISRA1A)
+    counter = methods.Counter(m, (p0, *check_start(m, p0)))
+    run = methods.run("lm", "lm", m, p0, methods.Settings(), counter)
+    r, J = counter.residuals_seen(run.x), counter.jacobian_seen(run.x)
+    assert np.array_equal(r, m.residuals(run.x)) and np.array_equal(J, m.jacobian(run.x))
+    [res] = fit(m, p0, [("lm", "lm")], methods.Settings())
+    assert res.verdict.kind == "minimum"
+    assert np.allclose(res.run.x, MISRA1A["cert"], rtol=1e-9, atol=0)
+    assert np.allclose(res.stats.stderr, MISRA1A["se"], rtol=1e-6, atol=0)
+    assert abs(res.stats.rss - MISRA1A["rss"]) <= 1e-8 * MISRA1A["rss"]
