@@ -94,3 +94,59 @@ def test_small_data_reuses_lms_own_r_and_j_at_the_answer(tmp_path):
     assert np.allclose(res.run.x, MISRA1A["cert"], rtol=1e-9, atol=0)
     assert np.allclose(res.stats.stderr, MISRA1A["se"], rtol=1e-6, atol=0)
     assert abs(res.stats.rss - MISRA1A["rss"]) <= 1e-8 * MISRA1A["rss"]
+
+
+def _covariance(out):
+    _, d, s, vt = out
+    vs = vt.T / (s * d[:, None])
+    return vs @ vs.T
+
+
+def _svd_route(J):
+    """The reference: LAPACK's SVD of the column-scaled J itself (no QR, no Gram matrix)."""
+    norms = np.linalg.norm(J, axis=0)
+    _, s, vt = np.linalg.svd(J / norms, full_matrices=False)
+    return norms, norms, s, vt
+
+
+@pytest.mark.parametrize("case, xs, ys", [(MISRA1A, MISRA1A_X, MISRA1A_Y), (THURBER, THURBER_X, THURBER_Y)])
+def test_gram_route_agrees_with_the_svd_within_its_bound_or_declines_on_nist_data(tmp_path, case, xs, ys):
+    from gradcli.fit.stats import GRAM_ERROR, gram_svd
+
+    m = build_model(case["model"], read_table(str(write_csv(tmp_path / "g.csv", xs, ys))))
+    J = m.jacobian(np.array(case["cert"]))
+    ref = _svd_route(J)
+    kappa = ref[2][0] / ref[2][-1]
+    out = gram_svd(J)
+    bound = kappa**2 * m.p * np.sqrt(m.n) * np.finfo(float).eps
+    if bound < 0.5 * GRAM_ERROR:                 # (between, the computed κ decides)
+        assert out is not None
+    if bound > 2 * GRAM_ERROR:
+        assert out is None
+    if out is not None:
+        assert np.allclose(_covariance(out), _covariance(ref), rtol=GRAM_ERROR, atol=0)
+        assert np.allclose(out[2], ref[2], rtol=GRAM_ERROR, atol=0)
+
+
+def test_tall_jacobians_take_the_gram_route_only_when_it_is_accurate(tmp_path, big_thurber):
+    from gradcli.fit.stats import GRAM_ERROR, gram_svd, scaled_svd
+
+    rows = 3000
+    x = np.linspace(50, 800, rows)
+    y = MISRA1A["cert"][0] * (1 - np.exp(-MISRA1A["cert"][1] * x)) + np.random.RandomState(1).normal(0, 0.1, rows)
+    misra = build_model(MISRA1A["model"], read_table(str(write_csv(tmp_path / "m.csv", x, y))))
+    J = misra.jacobian(np.array(MISRA1A["cert"]))                  # κ ≈ 43: accurate enough
+    assert gram_svd(J) is not None
+    assert np.allclose(_covariance(scaled_svd(J.copy(order="F"), True)), _covariance(_svd_route(J)),
+                       rtol=GRAM_ERROR, atol=0)
+    J = big_thurber.jacobian(np.array(THURBER["cert"]))            # κ ≈ 590: κ²·p·√n·ε ≈ 3e-8, declined
+    assert gram_svd(J) is None
+    assert np.allclose(_covariance(scaled_svd(J.copy(order="F"), True)), _covariance(_svd_route(J)),
+                       rtol=1e-11, atol=0)
+    # ill-conditioned: two nearly collinear columns (κ ~ 1e7); the QR's rank and covariance stand
+    t = np.linspace(0, 1, rows)
+    bad = np.asfortranarray(np.column_stack([t, t + 1e-7 * np.sin(40 * t), np.ones(rows)]))
+    assert gram_svd(bad) is None
+    got, ref = scaled_svd(bad.copy(order="F"), True), _svd_route(bad)
+    assert np.allclose(got[2], ref[2], rtol=1e-6, atol=0)
+    assert np.allclose(_covariance(got), _covariance(ref), rtol=1e-6, atol=0)
