@@ -135,10 +135,12 @@ EPS = float(np.finfo(float).eps)
 
 def rank_of(s: np.ndarray, shape) -> int:
     """Singular values above s_max·max(n, p)·eps (NumPy's matrix_rank rule); 0 if any is not finite."""
-    top = float(s.max()) if s.size else 0.0
-    if not top > 0 or not math.isfinite(float(s.sum())):
+    values = s.tolist()           # a few numbers: Python floats cost less than NumPy calls (~1 µs each)
+    top = max(values) if values else 0.0
+    if not top > 0 or not math.isfinite(sum(values)):
         return 0
-    return int(np.count_nonzero(s > top * max(shape) * EPS))
+    cut = top * max(shape) * EPS
+    return sum(1 for v in values if v > cut)
 
 
 @functools.lru_cache(maxsize=64)
@@ -172,8 +174,7 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
             cov = c
         else:
             cov[np.ix_(free, free)] = c
-    diag = cov.diagonal()
-    se = np.sqrt(np.where(diag >= 0, diag, np.nan))
+    se = np.sqrt(cov.diagonal())     # Σₖ vsᵢₖ² ≥ 0 (or nan where there is no covariance): no warning
     sese = se[:, None] * se
     if (sese > 0).all():
         corr = cov / sese

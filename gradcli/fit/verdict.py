@@ -144,7 +144,7 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
         whole = Factor(free, d, s, vt, rank_of(s, J.shape)) if plain and not held else None   # J may be spent
         return Verdict("not converged", f"not a minimum: the {cost} still falls along {names[j]} "
                        f"(|∂C/∂{names[j]}| is {cos[j]:.1e} of ‖J‖‖r‖)", worst, **base), whole
-    shape = (len(r), int(free.sum()))
+    shape = (len(r), int(free.sum()) if held else model.p)
     if held:                                    # the free columns' own factorisation
         _, d, s, vt = scaled_svd(Jw[:, free])
     rank = rank_of(s, shape)
