@@ -1,8 +1,8 @@
 """Uncertainties of a least-squares fit, from the exact Jacobian at the solution.
 
 Covariance: s²·(JᵀJ)⁻¹ with s² = RSS/(n − p) (or (JᵀJ)⁻¹ alone with --absolute-sigma, as curve_fit),
-computed from the SVD of the column-scaled Jacobian (JᵀJ, which squares the condition number, is formed
-only on tall data where gram_svd's error bound shows the result good to 1e-8; else a Householder QR). This is the linearised covariance NIST's StRD certifies for its nonlinear problems.
+computed from the SVD of the column-scaled Jacobian (never by forming JᵀJ, which squares the condition
+number). This is the linearised covariance NIST's StRD certifies for its nonlinear problems.
 Confidence intervals: value ± t(0.975, n − p)·se (Student t). AIC/BIC follow lmfit's convention for
 least squares: n·ln(RSS/n) + 2p and n·ln(RSS/n) + p·ln(n).
 
@@ -52,13 +52,9 @@ def scaled_svd(J: np.ndarray, overwrite: bool = False):
     and the QR of J·D⁻¹ is Q·(R·D⁻¹) (a Householder QR treats each column's scale exactly so), so J is
     neither scaled nor copied in C order. LAPACK's dgeqrf and dgesdd are called directly: NumPy's qr and
     svd wrappers measured 2.4× and 3× their time on 10 000 × 2 and 2 × 2 (benchmarks/README.md, fit).
-    ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers).
-    A well-conditioned tall J takes the Gram route first (gram_svd), which proves its own accuracy or declines."""
+    ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers)."""
     n, p = J.shape
     if n >= max(256, 8 * p):          # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
-        done = gram_svd(J)
-        if done is not None:
-            return done
         qr, _, _, info = lapack().dgeqrf(J, overwrite_a=overwrite)
         A = qr[:p] if info == 0 else np.full((p, p), np.nan)
         for i in range(1, p):           # below the diagonal: Householder vectors (np.triu costs ~6 µs)
@@ -74,43 +70,6 @@ def scaled_svd(J: np.ndarray, overwrite: bool = False):
     _, s, vt, info = lapack().dgesdd(A, compute_uv=1, full_matrices=0)
     if info != 0:                     # dgesdd did not converge: NumPy's SVD (which raises) as the last word
         _, s, vt = np.linalg.svd(A, full_matrices=False)
-    return norms, d, s, vt
-
-
-GRAM_ERROR = 1e-8      # the largest relative error in the covariance the Gram route may carry
-
-
-def gram_svd(J: np.ndarray):
-    """(norms, d, s, vt) as scaled_svd, by Cholesky-QR: G = JᵀJ (one pass over J), Gs = D⁻¹GD⁻¹ = RᵀR
-    (Cholesky), then the SVD of the p × p R. None when its accuracy test fails (the caller uses the QR).
-
-    Why it may be trusted, and when: the computed Gram matrix is Gs + E with |E| ≤ γₙ|Js|ᵀ|Js| (inner
-    products: Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., §3.1), so ‖E‖₂ ≤ p·n·ε for
-    unit columns, and p·√n·ε when rounding errors behave as independent random variables (Higham & Mary,
-    SIAM J. Sci. Comput. 41 (2019) A2815); Cholesky's own backward error is (p+1)ε-sized. Since ‖Gs‖ ≥ 1
-    (unit diagonal) and κ(Gs) = κ², the covariance Gs⁻¹ is perturbed by at most ≈ κ²·p·√n·ε relatively.
-    The route is taken only when that is ≤ GRAM_ERROR = 1e-8 (κ ≤ ~255 on 10 000 × 7, ~475 on 10 000 × 2;
-    the worst case with n for √n is 1e-6 on 10 000 rows): far below the six digits printed and NIST's
-    certified four of the standard errors. κ is that of the computed R, whose s_min² carries the same
-    ≤ 1e-8 relative error. A Householder QR errs by ≈ κ·ε instead, which is why it stays the fallback.
-    Measured right after a solver run: 49 against 72 µs (QR + SVD) on 10 000 × 2 (κ = 43); on 10 000 × 7
-    234 against 270 µs, but Thurber-like data have κ = 592 and take the QR."""
-    n, p = J.shape
-    G = J.T @ J
-    norms = np.sqrt(G.diagonal())
-    d = np.where(norms > 0, norms, 1.0)
-    Gs = G / (d[:, None] * d)
-    if not math.isfinite(float(Gs.sum())):
-        return None
-    R, info = lapack().dpotrf(Gs, lower=0, clean=1)
-    if info != 0:
-        return None
-    _, s, vt, info = lapack().dgesdd(R, compute_uv=1, full_matrices=0)
-    if info != 0 or not s[-1] > 0:
-        return None
-    kappa = float(s[0] / s[-1])
-    if not kappa * kappa * p * math.sqrt(n) * EPS <= GRAM_ERROR:
-        return None
     return norms, d, s, vt
 
 
