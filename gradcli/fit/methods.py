@@ -97,6 +97,7 @@ class Counter:
         self._first = True
         self.answer: tuple | None = None         # (p's bytes, r there) as the solver reported them
         self.last_jac: tuple | None = None       # (p's bytes, J there): the latest Jacobian evaluated
+        self.minpack_r: tuple | None = None      # (p's bytes, R·Pᵀ): MINPACK's QR of the last J it was given
 
     def replay_start(self, p0: np.ndarray) -> None:
         if self._p0 is None or p0.tobytes() != self._key0:
@@ -160,6 +161,14 @@ class Counter:
         if self.last_jac is not None and self.last_jac[0] == np.asarray(p, dtype=float).tobytes():
             return self.last_jac[1]
         return None
+
+    def factor_seen(self, p: np.ndarray) -> np.ndarray | None:
+        """MINPACK's R·Pᵀ of J at p, when lm stopped at p and its last Jacobian was evaluated there (so its
+        last QR, the one leastsq reports, is of that very J)."""
+        key = np.asarray(p, dtype=float).tobytes()
+        if self.minpack_r is None or self.minpack_r[0] != key or self.minpack_r[1] is None:
+            return None
+        return self.minpack_r[1] if self.last_jac is not None and self.last_jac[0] == key else None
 
     def jac_t(self, p):
         """Jᵀ: for a Fortran-ordered J, the (p, n) C-ordered block MINPACK stores with col_deriv."""
@@ -293,9 +302,10 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
                           xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, maxfev=s.max_nfev or 0)
         if whole:
             x, _, info, _, ier = out
-            fvec = info.get("fvec")
+            fvec, key = info.get("fvec"), np.asarray(x, dtype=float).tobytes()
             if isinstance(fvec, np.ndarray) and fvec.shape == c.model.y.shape and fvec.dtype == float:
-                c.answer = (np.asarray(x, dtype=float).tobytes(), fvec)
+                c.answer = (key, fvec)
+            c.minpack_r = (key, minpack_r(info, len(p0)))
         else:
             x, ier = out
         return x, ier in (1, 2, 3, 4), _MINPACK.get(ier, "failed"), _LMDER.get(ier, f"MINPACK lmder info = {ier}")
@@ -306,6 +316,26 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
             kw["bounds"] = (s.lower, s.upper)
     res = least_squares(c.fun, np.asarray(p0, dtype=float), **kw)
     return res.x, bool(res.success), _STATUS.get(res.status, str(res.status)), str(res.message)
+
+
+def minpack_r(info: dict, p: int) -> np.ndarray | None:
+    """R·Pᵀ from leastsq's fjac and ipvt: MINPACK's pivoted Householder QR of the last Jacobian it was given,
+    J·P = Q·R, so (R·Pᵀ)ᵀ(R·Pᵀ) = JᵀJ (lmpar leaves R's upper triangle as it is). ipvt is 0-based in SciPy
+    ≥ 1.15 and 1-based before (leastsq's own covariance code changed with it): either is accepted, anything
+    else is not used. None if it cannot be read."""
+    fjac, ipvt = info.get("fjac"), info.get("ipvt")
+    if not (isinstance(fjac, np.ndarray) and isinstance(ipvt, np.ndarray)) or fjac.ndim != 2 or ipvt.shape != (p,):
+        return None
+    if fjac.shape[0] != p or fjac.shape[1] < p:
+        return None
+    order = sorted(ipvt.tolist())
+    base = 0 if order == list(range(p)) else 1 if order == list(range(1, p + 1)) else None
+    if base is None:
+        return None
+    R = np.triu(fjac.T[:p, :])
+    out = np.empty_like(R)
+    out[:, ipvt - base] = R
+    return out
 
 
 def _exact(method: str, c: Counter, s: Settings):

@@ -44,7 +44,7 @@ class FitStats:
     held: np.ndarray | None = None              # bool mask: parameters fixed on an active bound (None: none)
 
 
-def scaled_svd(J: np.ndarray, overwrite: bool = False):
+def scaled_svd(J: np.ndarray, overwrite: bool = False, rfac: np.ndarray | None = None):
     """SVD of J·D⁻¹ with D the column norms (1 for a zero column): the rank test and covariance do not
     depend on units. Returns (norms, d, s, vt); norms are the raw column norms ‖Jⱼ‖ (the verdict's scale).
 
@@ -52,9 +52,19 @@ def scaled_svd(J: np.ndarray, overwrite: bool = False):
     and the QR of J·D⁻¹ is Q·(R·D⁻¹) (a Householder QR treats each column's scale exactly so), so J is
     neither scaled nor copied in C order. LAPACK's dgeqrf and dgesdd are called directly: NumPy's qr and
     svd wrappers measured 2.4× and 3× their time on 10 000 × 2 and 2 × 2 (benchmarks/README.md, fit).
-    ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers)."""
+    ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers).
+    ``rfac``: a p × p R with RᵀR = JᵀJ that the solver already made of this very J (lm: MINPACK's pivoted
+    Householder QR, gradcli.fit.methods.minpack_r), used instead of a QR of our own on tall J once its
+    column norms are checked against J's own (one pass over J instead of a QR's p: a wrong permutation or a
+    stale R fails it)."""
     n, p = J.shape
-    if n >= max(256, 8 * p):          # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
+    tall = n >= max(256, 8 * p)
+    if tall and rfac is not None and rfac.shape == (p, p):
+        own = np.sqrt(np.einsum("ij,ij->j", J, J))
+        norms = np.sqrt(np.einsum("ij,ij->j", rfac, rfac))
+        if np.all(np.abs(norms - own) <= 1e-12 * own):
+            return _svd_of(rfac, norms, p)
+    if tall:          # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
         qr, _, _, info = lapack().dgeqrf(J, overwrite_a=overwrite)
         A = qr[:p] if info == 0 else np.full((p, p), np.nan)
         for i in range(1, p):           # below the diagonal: Householder vectors (np.triu costs ~6 µs)
@@ -63,6 +73,11 @@ def scaled_svd(J: np.ndarray, overwrite: bool = False):
     else:
         A = J
         norms = np.sqrt(np.einsum("ij,ij->j", J, J))
+    return _svd_of(A, norms, p)
+
+
+def _svd_of(A: np.ndarray, norms: np.ndarray, p: int):
+    """(norms, d, s, vt) from the SVD of A·D⁻¹ (A is J itself or a p × p R of it)."""
     d = np.where(norms > 0, norms, 1.0)
     A = A / d                         # J is finite (the callers' test), so A is, unless the QR failed
     if not math.isfinite(float(A.sum())):

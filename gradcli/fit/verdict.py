@@ -88,11 +88,11 @@ def fit_verdict(model, p, lower=None, upper=None, loss: str = "linear", f_scale:
 
 
 def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scale: float = 1.0,
-            scratch: bool = False) -> tuple[Verdict, Factor | None]:
+            scratch: bool = False, rfac: np.ndarray | None = None) -> tuple[Verdict, Factor | None]:
     """The verdict at p (r, J evaluated there), and the factorisation it made of J's free columns (for the
     plain RSS, where it is the one the statistics need; None otherwise). ``scratch``: J is the caller's own
     and not needed after, so the QR of a tall J may overwrite it (plain RSS without bounds only: the other
-    cases read J again)."""
+    cases read J again). ``rfac``: an R with RᵀR = JᵀJ already made by the solver (plain RSS, all columns)."""
     cost = "RSS" if loss == "linear" else f"{loss} cost"
     rr = float(r @ r)
     plain = loss == "linear"           # ρ' = 1, ρ'' = 0: no weighted copies of the n × p Jacobian
@@ -116,7 +116,7 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
         g, Jw, rnorm = J.T @ (rho1 * r), J * w[:, None], float(np.linalg.norm(w * r))
     names = model.params
     in_place = scratch and plain and lower is None and upper is None
-    col, d, s, vt = scaled_svd(Jw, in_place)   # the factorisation the rank test and statistics need, once
+    col, d, s, vt = scaled_svd(Jw, in_place, rfac if plain else None)   # the factorisation the rank test and statistics need, once
     f = r + (model.y if model.weights is None else model.y * model.weights)      # f/σ: its size sets the noise
     allowed = (STATIONARY_COS * rnorm + NOISE * math.sqrt(f @ f)) * col
     size = np.abs(g)
