@@ -9,8 +9,9 @@
    rows) and Thurber (37 rows) from NIST's start 1, and on 10 000 rows generated from them.
 
 3. Where a whole fit's time goes beyond the solver: after each solver run (so caches are as cold as in a fit),
-   the start check (r and J at p0, which the solver's first calls are then given), r and J at the answer, the verdict
-   (one QR + SVD of J, Jᵀr, the fused second-derivative sums, the p × p eigenvalues) and the statistics.
+   the start check (r and J at p0, which the solver's first calls are then given), r and J at the answer (lm's own
+   when it has them), the verdict (MINPACK's QR of that J or our own, the SVD of the p × p R, Jᵀr, the fused
+   second-derivative sums, the p × p eigenvalues) and the statistics.
 
 A 2-core machine shared with others is noisy (the same run varies by 2x within a minute): each figure is
 the median over interleaved rounds (every contender once per round, in turn), and ratios are medians of
@@ -182,11 +183,13 @@ def breakdown(all_cases, folder: Path, rounds: int) -> None:
                 counter = methods.Counter(model, (p, r0, J0))
                 run = methods.run("lm", "lm", model, p, s, counter)
                 t2 = time.perf_counter()
-                res = counter.residuals_seen(run.x)            # lm's own r there (small data), else evaluated
+                res = counter.residuals_seen(run.x)            # lm's own r there, else evaluated (as fit() does)
                 res = model.residuals(run.x) if res is None else res
-                J = model.jacobian(run.x)
+                J = counter.jacobian_seen(run.x)               # lm's last J, when it is at the answer
+                J = model.jacobian(run.x) if J is None else J
+                rfac = counter.factor_seen(run.x)              # MINPACK's QR of that J (large data)
                 t3 = time.perf_counter()
-                _, factor = examine(model, run.x, res, J, scratch=True)
+                _, factor = examine(model, run.x, res, J, scratch=True, rfac=rfac)
                 t4 = time.perf_counter()
                 fit_stats(J, res, model.y, model.weights, False, run.x, factor=factor, tss=model.tss)
                 t5 = time.perf_counter()

@@ -78,29 +78,35 @@ class Counter:
     again at the returned point (MINPACK often ends on rejected trial steps: its answer is an earlier
     evaluation). The first r is never offered again: SciPy's lmder wrapper keeps the first array it gets
     as MINPACK's own residual buffer and writes into it (measured: the start's r held the final residuals
-    after a run)."""
+    after a run). On large data nothing is kept; lm leaves r at its answer in ``answer`` instead (MINPACK's
+    fvec, documented by leastsq as the function evaluated at the output)."""
 
     KEEP = 8            # measured: lm's answer was 1 to 6 evaluations back on the benchmark fits (rejected steps)
+    KEEP_JAC = True     # the latest J is held (one array; see jacobian_seen)
     KEEP_ROWS = 2048    # above this, none: holding 8 arrays of 10 000 rows measured lm 5-8% slower (Misra1a-
                         # like: freed arrays are no longer reused while in cache), far more than one r costs
 
     def __init__(self, model, start: tuple | None = None):
         self.model, self.nfev, self.njev = model, 0, 0
         self._p0, self._r0, self._j0 = start if start is not None else (None, None, None)
+        self._key0 = None if self._p0 is None else np.asarray(self._p0, dtype=float).tobytes()
         self._at_start = start is not None       # calls at p0 answered from the start's r and J
         self._replay = self._r0_given = self._j0_given = False
         self.recent: dict = {}                   # p's bytes → r, the latest KEEP evaluations
         self._keep = self.KEEP if len(model.y) <= self.KEEP_ROWS else 0
         self._first = True
+        self.answer: tuple | None = None         # (p's bytes, r there) as the solver reported them
+        self.last_jac: tuple | None = None       # (p's bytes, J there): the latest Jacobian evaluated
+        self.minpack_r: tuple | None = None      # (p's bytes, R·Pᵀ): MINPACK's QR of the last J it was given
 
     def replay_start(self, p0: np.ndarray) -> None:
-        if self._p0 is None or not np.array_equal(p0, self._p0):
-            self._p0, self._r0, self._j0 = p0, None, None
+        if self._p0 is None or p0.tobytes() != self._key0:
+            self._p0, self._r0, self._j0, self._key0 = p0, None, None, p0.tobytes()
         self._at_start = self._replay = True
 
     def fun(self, p):
         if self._at_start:
-            if np.array_equal(p, self._p0):
+            if p.tobytes() == self._key0:       # the same bits (np.array_equal: ~3 µs a call, this ~0.2)
                 if not self._r0_given:
                     self.nfev += 1
                     self._r0_given, self._first = True, False
@@ -124,20 +130,45 @@ class Counter:
     def residuals_seen(self, p: np.ndarray) -> np.ndarray | None:
         """r at p (the same bits) if it is one of the recent evaluations (for a solver that does not change
         what it is given)."""
-        return self.recent.get(np.asarray(p, dtype=float).tobytes())
+        key = np.asarray(p, dtype=float).tobytes()
+        if self.answer is not None and self.answer[0] == key:
+            return self.answer[1]
+        return self.recent.get(key)
 
     def jac(self, p):
-        if self._at_start and np.array_equal(p, self._p0):
+        key = p.tobytes()
+        if self._at_start and key == self._key0:
             if not self._j0_given:
                 self.njev += 1
                 self._j0_given = True
                 if self._j0 is None:
                     self._j0 = self.model.jacobian_hot(p)
+                self.last_jac = (key, self._j0)
                 return self._j0
             if self._replay:
                 return self._j0
         self.njev += 1
-        return self.model.jacobian_hot(p)
+        self.last_jac = None        # released first: the new J gets the same (cached) memory, as without keeping
+        J = self.model.jacobian_hot(p)
+        if self.KEEP_JAC:
+            self.last_jac = (key, J)
+        return J
+
+    def jacobian_seen(self, p: np.ndarray) -> np.ndarray | None:
+        """J at p (the same bits) if it was the last Jacobian evaluated: at gradcli's 1e-15 tolerances lm
+        stops after rejected trial steps, where its last J is at its answer (all four benchmark fits). For a
+        solver that does not change the J it is given (lm: SciPy's wrapper copies it into MINPACK's fjac)."""
+        if self.last_jac is not None and self.last_jac[0] == np.asarray(p, dtype=float).tobytes():
+            return self.last_jac[1]
+        return None
+
+    def factor_seen(self, p: np.ndarray) -> np.ndarray | None:
+        """MINPACK's R·Pᵀ of J at p, when lm stopped at p and its last Jacobian was evaluated there (so its
+        last QR, the one leastsq reports, is of that very J)."""
+        key = np.asarray(p, dtype=float).tobytes()
+        if self.minpack_r is None or self.minpack_r[0] != key or self.minpack_r[1] is None:
+            return None
+        return self.minpack_r[1] if self.last_jac is not None and self.last_jac[0] == key else None
 
     def jac_t(self, p):
         """Jᵀ: for a Fortran-ordered J, the (p, n) C-ordered block MINPACK stores with col_deriv."""
@@ -259,13 +290,24 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
         # transposing copy. Calls at p0 are answered once (Counter.replay_start).
         p0 = np.asarray(p0, dtype=float)
         c.replay_start(p0)
-        # full_output=False: leastsq's covariance from MINPACK's R (of J at an earlier iterate) is not computed;
-        # ours comes from J at the answer (measured ~12 µs of a 250 µs Misra1a fit). Its warning for
-        # ier 5-8 is replaced by our own status and message.
+        # full_output=False on small data: leastsq's covariance from MINPACK's R (of J at an earlier iterate)
+        # is not computed; ours comes from J at the answer (measured ~12 µs of a 250 µs Misra1a fit), and r at
+        # the answer is one of the counter's recent ones. On large data (the counter keeps none) full_output's
+        # fvec, r at the answer, saves evaluating it again (35-80 µs on 10 000 rows) for those ~12 µs. Its
+        # warning for ier 5-8 is replaced by our own status and message.
+        whole = not c._keep
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            x, ier = leastsq(c.fun, p0, Dfun=c.jac_t, col_deriv=True, full_output=False,
-                             xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, maxfev=s.max_nfev or 0)
+            out = leastsq(c.fun, p0, Dfun=c.jac_t, col_deriv=True, full_output=whole,
+                          xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, maxfev=s.max_nfev or 0)
+        if whole:
+            x, _, info, _, ier = out
+            fvec, key = info.get("fvec"), np.asarray(x, dtype=float).tobytes()
+            if isinstance(fvec, np.ndarray) and fvec.shape == c.model.y.shape and fvec.dtype == float:
+                c.answer = (key, fvec)
+            c.minpack_r = (key, minpack_r(info, len(p0)))
+        else:
+            x, ier = out
         return x, ier in (1, 2, 3, 4), _MINPACK.get(ier, "failed"), _LMDER.get(ier, f"MINPACK lmder info = {ier}")
     kw = dict(method=method, jac=c.jac, xtol=s.xtol, ftol=s.ftol, gtol=s.gtol, max_nfev=s.max_nfev)
     if method != "lm":
@@ -274,6 +316,26 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
             kw["bounds"] = (s.lower, s.upper)
     res = least_squares(c.fun, np.asarray(p0, dtype=float), **kw)
     return res.x, bool(res.success), _STATUS.get(res.status, str(res.status)), str(res.message)
+
+
+def minpack_r(info: dict, p: int) -> np.ndarray | None:
+    """R·Pᵀ from leastsq's fjac and ipvt: MINPACK's pivoted Householder QR of the last Jacobian it was given,
+    J·P = Q·R, so (R·Pᵀ)ᵀ(R·Pᵀ) = JᵀJ (lmpar leaves R's upper triangle as it is). ipvt is 0-based in the
+    SciPy measured here (1.17: leastsq's own covariance code no longer subtracts 1) and 1-based in older ones: either is accepted, anything
+    else is not used. None if it cannot be read."""
+    fjac, ipvt = info.get("fjac"), info.get("ipvt")
+    if not (isinstance(fjac, np.ndarray) and isinstance(ipvt, np.ndarray)) or fjac.ndim != 2 or ipvt.shape != (p,):
+        return None
+    if fjac.shape[0] != p or fjac.shape[1] < p:
+        return None
+    order = sorted(ipvt.tolist())
+    base = 0 if order == list(range(p)) else 1 if order == list(range(1, p + 1)) else None
+    if base is None:
+        return None
+    R = np.triu(fjac.T[:p, :])
+    out = np.empty_like(R)
+    out[:, ipvt - base] = R
+    return out
 
 
 def _exact(method: str, c: Counter, s: Settings):

@@ -96,25 +96,29 @@ def _fit(model, p0, runs, settings, absolute_sigma) -> list[FitResult]:
         start = (p0, r0, J0) if i == 0 else (p0, spare[0].copy(), spare[1].copy(order="K"))
         counter = methods.Counter(model, start)
         r = methods.run(method, label, model, p0, settings, counter)
-        seen = counter.residuals_seen(r.x) if method == "lm" else None      # trf may scale r in place
-        out.append(verify(model, r, settings, absolute_sigma, seen))
+        seen = ((counter.residuals_seen(r.x), counter.jacobian_seen(r.x), counter.factor_seen(r.x))
+                if method == "lm" else (None, None, None))               # (trf may scale r and J in place)
+        out.append(verify(model, r, settings, absolute_sigma, *seen))
     return out
 
 
 def verify(model: FitModel, r: methods.FitRun, settings: methods.Settings, absolute_sigma: bool,
-           res: np.ndarray | None = None) -> FitResult:
+           res: np.ndarray | None = None, jac: np.ndarray | None = None,
+           rfac: np.ndarray | None = None) -> FitResult:
     """Statistics and verdict at the returned point, from one r and J evaluated there (our own, uncounted
-    evaluations; ``res``: r there if the solver evaluated it already) and one factorisation of J shared by
+    evaluations; ``res``, ``jac``: r and J there if the solver evaluated them already; the verdict's QR may
+    overwrite that J; ``rfac``: the solver's R·Pᵀ of that J, see gradcli.fit.stats.scaled_svd) and one factorisation of J shared by
     the verdict and the statistics."""
     lower, upper = (settings.lower, settings.upper) if r.method != "nnls" else (np.zeros(model.p), None)
     res = model.residuals(r.x) if res is None else res
-    jac = model.jacobian(r.x)
+    jac = model.jacobian(r.x) if jac is None else jac
     factor = None
     if settings.constraints:
         from gradcli.fit.constraints import constrained_verdict
         verdict = constrained_verdict(model, r.x, settings.constraints, lower, upper)
     else:
-        verdict, factor = examine(model, r.x, res, jac, lower, upper, settings.loss, settings.f_scale, scratch=True)
+        verdict, factor = examine(model, r.x, res, jac, lower, upper, settings.loss, settings.f_scale, scratch=True,
+                                  rfac=rfac)
     stats = fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x, factor=factor, tss=model.tss)
     return FitResult(r, stats, verdict)       # (with a factor, fit_stats reads only jac's shape: it may be spent)
 

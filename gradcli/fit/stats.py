@@ -44,7 +44,7 @@ class FitStats:
     held: np.ndarray | None = None              # bool mask: parameters fixed on an active bound (None: none)
 
 
-def scaled_svd(J: np.ndarray, overwrite: bool = False):
+def scaled_svd(J: np.ndarray, overwrite: bool = False, rfac: np.ndarray | None = None):
     """SVD of J·D⁻¹ with D the column norms (1 for a zero column): the rank test and covariance do not
     depend on units. Returns (norms, d, s, vt); norms are the raw column norms ‖Jⱼ‖ (the verdict's scale).
 
@@ -52,10 +52,20 @@ def scaled_svd(J: np.ndarray, overwrite: bool = False):
     and the QR of J·D⁻¹ is Q·(R·D⁻¹) (a Householder QR treats each column's scale exactly so), so J is
     neither scaled nor copied in C order. LAPACK's dgeqrf and dgesdd are called directly: NumPy's qr and
     svd wrappers measured 2.4× and 3× their time on 10 000 × 2 and 2 × 2 (benchmarks/README.md, fit).
-    ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers)."""
+    ``overwrite``: J is the caller's scratch (the QR may be done in place: no copy of n × p numbers).
+    ``rfac``: a p × p R with RᵀR = JᵀJ that the solver already made of this very J (lm: MINPACK's pivoted
+    Householder QR, gradcli.fit.methods.minpack_r), used instead of a QR of our own on tall J once its
+    column norms are checked against J's own (one pass over J instead of a QR's p: a wrong permutation or a
+    stale R fails it)."""
     n, p = J.shape
-    if n >= max(256, 8 * p):          # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
-        qr, _, _, info = _lapack().dgeqrf(J, overwrite_a=overwrite)
+    tall = n >= max(256, 8 * p)
+    if tall and rfac is not None and rfac.shape == (p, p):
+        own = np.sqrt([c @ c for c in J.T])     # J's columns are contiguous: BLAS dots, 2x einsum's speed
+        norms = np.sqrt(np.einsum("ij,ij->j", rfac, rfac))
+        if np.all(np.abs(norms - own) <= 1e-12 * own):
+            return _svd_of(rfac, norms, p)
+    if tall:          # the SVD of 10 000 x 7 directly cost 50 ms, QR + SVD 2 ms
+        qr, _, _, info = lapack().dgeqrf(J, overwrite_a=overwrite)
         A = qr[:p] if info == 0 else np.full((p, p), np.nan)
         for i in range(1, p):           # below the diagonal: Householder vectors (np.triu costs ~6 µs)
             A[i, :i] = 0.0
@@ -63,20 +73,30 @@ def scaled_svd(J: np.ndarray, overwrite: bool = False):
     else:
         A = J
         norms = np.sqrt(np.einsum("ij,ij->j", J, J))
+    return _svd_of(A, norms, p)
+
+
+def _svd_of(A: np.ndarray, norms: np.ndarray, p: int):
+    """(norms, d, s, vt) from the SVD of A·D⁻¹ (A is J itself or a p × p R of it)."""
     d = np.where(norms > 0, norms, 1.0)
     A = A / d                         # J is finite (the callers' test), so A is, unless the QR failed
     if not math.isfinite(float(A.sum())):
         return norms, d, np.full(p, np.nan), np.eye(p)
-    _, s, vt, info = _lapack().dgesdd(A, compute_uv=1, full_matrices=0)
+    _, s, vt, info = lapack().dgesdd(A, compute_uv=1, full_matrices=0)
     if info != 0:                     # dgesdd did not converge: NumPy's SVD (which raises) as the last word
         _, s, vt = np.linalg.svd(A, full_matrices=False)
     return norms, d, s, vt
 
 
-def _lapack():
-    from scipy.linalg import lapack
+_LAPACK: list = []
 
-    return lapack
+
+def lapack():
+    """scipy.linalg.lapack, imported on first use (an import statement per call costs ~1 µs)."""
+    if not _LAPACK:
+        from scipy.linalg import lapack as module
+        _LAPACK.append(module)
+    return _LAPACK[0]
 
 
 def all_finite(a: np.ndarray) -> bool:
@@ -89,10 +109,12 @@ EPS = float(np.finfo(float).eps)
 
 def rank_of(s: np.ndarray, shape) -> int:
     """Singular values above s_max·max(n, p)·eps (NumPy's matrix_rank rule); 0 if any is not finite."""
-    top = float(s.max()) if s.size else 0.0
-    if not top > 0 or not math.isfinite(float(s.sum())):
+    values = s.tolist()           # a few numbers: Python floats cost less than NumPy calls (~1 µs each)
+    top = max(values) if values else 0.0
+    if not top > 0 or not math.isfinite(sum(values)):
         return 0
-    return int(np.count_nonzero(s > top * max(shape) * EPS))
+    cut = top * max(shape) * EPS
+    return sum(1 for v in values if v > cut)
 
 
 @functools.lru_cache(maxsize=64)
@@ -126,8 +148,7 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
             cov = c
         else:
             cov[np.ix_(free, free)] = c
-    diag = cov.diagonal()
-    se = np.sqrt(np.where(diag >= 0, diag, np.nan))
+    se = np.sqrt(cov.diagonal())     # Σₖ vsᵢₖ² ≥ 0 (or nan where there is no covariance): no warning
     sese = se[:, None] * se
     if (sese > 0).all():
         corr = cov / sese
