@@ -23,7 +23,7 @@ from gradcli.fit.model import build_model
 from gradcli.fit.run import fit
 from gradcli.fit.stats import band
 from gradcli.fit.verdict import fit_verdict
-from tests.test_fit import MISRA1A, MISRA1A_X, MISRA1A_Y, run_json, write_csv
+from tests.test_fit import MISRA1A, MISRA1A_X, MISRA1A_Y, misra, run_json, write_csv  # noqa: F401 (misra: a fixture)
 
 X = np.arange(10.0)
 Y = np.array([1.3, 2.8, 5.2, 7.1, 8.7, 11.2, 13.1, 14.8, 17.2, 19.1])      # ≈ 1 + 2x: OLS slope ≈ 1.99
@@ -32,11 +32,6 @@ Y = np.array([1.3, 2.8, 5.2, 7.1, 8.7, 11.2, 13.1, 14.8, 17.2, 19.1])      # ≈
 @pytest.fixture
 def line(tmp_path):
     return write_csv(tmp_path / "line.csv", X, Y)
-
-
-@pytest.fixture
-def misra(tmp_path):
-    return write_csv(tmp_path / "misra1a.csv", MISRA1A_X, MISRA1A_Y)
 
 
 def test_line_with_its_slope_on_the_bound_matches_the_hand_derivation(line):
