@@ -107,6 +107,8 @@ GLOBAL_STARTS_PER_N = 8    # Sobol starts per variable in the global phase (at m
 GLOBAL_STARTS_MAX = 64
 GLOBAL_METHOD = "differential-evolution"   # after the multistart, when it found several basins (SciPy's defaults)
 SECOND_OPINION_MAX_N = 100  # below this, a verified minimum still gets one complementary run from x0
+TARGET_STARTS_PER_N = 4     # a file's published f* not reached (no box to search): starts around x0 per variable
+TARGET_STARTS_MAX = 32
 
 
 def portfolio(problem, objective, start: int, run_one, timeout: float | None = None, history: bool = False,
@@ -210,7 +212,39 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     if (REGISTRY.get(first.method).needs_grad and not REGISTRY.get(best.method).needs_grad and left() != 0.0
             and not any(best is p for p in polished) and best.x.size and all(map(_finite, best.x))):
         step(first.method, list(best.x), "derivative-free found the basin: polish with the gradient")
+    target = _target(problem)
+    boxed = problem.finite_bounds and problem.n <= GLOBAL_MAX_N      # the global phase searched the box
+    if (target is not None and _short(_best(steps), target) and not local and not boxed and not problem.constraints
+            and problem.n <= SECOND_OPINION_MAX_N and left() != 0.0):
+        from gradcli.problem.starts import extra_starts
+        before = _best(steps).fun
+        points = extra_starts(x0, problem.bounds, min(TARGET_STARTS_MAX, TARGET_STARTS_PER_N * problem.n),
+                              0 if seed is None else seed, problem.sha256 or "")
+        tried = 0
+        for p in points:
+            if left() == 0.0:
+                break
+            tried += 1
+            if not _short(step(first.method, p, "target", say=False), target):
+                break
+        now = _best(steps)
+        lines.append(f"the published f* = {target[0]:.10g} not reached (f = {before:.10g}) → {first.method} from "
+                     f"{tried} starts around x0: best f = {now.fun:.10g}, "
+                     f"{'reached' if not _short(now, target) else 'still short of it'}")
     return _combine(steps, lines)
+
+
+def _target(problem):
+    """A problem file's published f* and compare's tolerance for it (None: no known minimum)."""
+    s = problem.solution
+    if s is None or s.f is None or not _finite(float(s.f)):
+        return None
+    return float(s.f), (s.tol or 1e-6) * max(1.0, abs(float(s.f)))
+
+
+def _short(r, target) -> bool:
+    """Not yet a settled result within the tolerance of the published f*."""
+    return not (_settled(r) and _finite(r.fun) and r.fun - target[0] <= target[1])
 
 
 def _distinct_minima(runs, rel: float = 1e-6) -> int:
