@@ -321,8 +321,8 @@ def _least_squares(method: str, c: Counter, p0, s: Settings):
 def minpack_r(info: dict, p: int) -> np.ndarray | None:
     """R·Pᵀ from leastsq's fjac and ipvt: MINPACK's pivoted Householder QR of the last Jacobian it was given,
     J·P = Q·R, so (R·Pᵀ)ᵀ(R·Pᵀ) = JᵀJ (lmpar leaves R's upper triangle as it is). ipvt is 0-based in the
-    SciPy measured here (1.17: leastsq's own covariance code no longer subtracts 1) and 1-based in older ones: either is accepted, anything
-    else is not used. None if it cannot be read."""
+    SciPy measured here (1.17: leastsq's own covariance code no longer subtracts 1) and 1-based in older
+    ones: either is accepted, anything else is not used. None if it cannot be read."""
     fjac, ipvt = info.get("fjac"), info.get("ipvt")
     if not (isinstance(fjac, np.ndarray) and isinstance(ipvt, np.ndarray)) or fjac.ndim != 2 or ipvt.shape != (p,):
         return None

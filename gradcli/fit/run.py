@@ -105,10 +105,10 @@ def _fit(model, p0, runs, settings, absolute_sigma) -> list[FitResult]:
 def verify(model: FitModel, r: methods.FitRun, settings: methods.Settings, absolute_sigma: bool,
            res: np.ndarray | None = None, jac: np.ndarray | None = None,
            rfac: np.ndarray | None = None) -> FitResult:
-    """Statistics and verdict at the returned point, from one r and J evaluated there (our own, uncounted
-    evaluations; ``res``, ``jac``: r and J there if the solver evaluated them already; the verdict's QR may
-    overwrite that J; ``rfac``: the solver's R·Pᵀ of that J, see gradcli.fit.stats.scaled_svd) and one factorisation of J shared by
-    the verdict and the statistics."""
+    """Statistics and verdict at the returned point, from one r and J evaluated there and one factorisation
+    of J shared by the verdict and the statistics. Our own, uncounted evaluations, unless the solver made them
+    there: ``res``, ``jac`` are r and J at that point (the verdict's QR may overwrite that J); ``rfac`` is the
+    solver's R·Pᵀ of that J (see gradcli.fit.stats.scaled_svd)."""
     lower, upper = (settings.lower, settings.upper) if r.method != "nnls" else (np.zeros(model.p), None)
     res = model.residuals(r.x) if res is None else res
     jac = model.jacobian(r.x) if jac is None else jac
