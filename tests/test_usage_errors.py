@@ -39,3 +39,12 @@ def test_one_line_in_a_real_process():
 def test_a_group_without_its_command_still_shows_its_help():
     r = CliRunner().invoke(cli, ["problems"])
     assert "Usage:" in r.output and "list" in r.output
+
+
+def test_a_command_process_raises_the_collectors_thresholds():
+    """gradcli.cli.main (the console script and python -m gradcli) sets GC_THRESHOLDS for its process:
+    start-up builds long-lived objects only, and the default thresholds spent ~110 ms collecting them."""
+    code = ("import gc, gradcli.cli as c\ntry:\n    c.main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(gc.get_threshold() == c.GC_THRESHOLDS, gc.isenabled())")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.stdout.split()[-2:] == ["True", "True"], p.stdout + p.stderr
