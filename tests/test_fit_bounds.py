@@ -10,6 +10,7 @@ the box is not a minimum (the multiplier has the wrong sign).
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -23,7 +24,7 @@ from gradcli.fit.model import build_model
 from gradcli.fit.run import fit
 from gradcli.fit.stats import band
 from gradcli.fit.verdict import fit_verdict
-from tests.test_fit import MISRA1A, MISRA1A_X, MISRA1A_Y, misra, run_json, write_csv  # noqa: F401 (misra: a fixture)
+from tests.test_fit import MISRA1A, MISRA1A_X, MISRA1A_Y, misra, run, run_json, write_csv  # noqa: F401 (misra: a fixture)
 
 X = np.arange(10.0)
 Y = np.array([1.3, 2.8, 5.2, 7.1, 8.7, 11.2, 13.1, 14.8, 17.2, 19.1])      # ≈ 1 + 2x: OLS slope ≈ 1.99
@@ -94,3 +95,36 @@ def test_band_and_report_with_a_held_parameter(line):
         text = con.export_text()
         assert max(len(line) for line in text.splitlines()) <= width
         assert "at bound" in text and "held fixed for the standard errors" in text
+
+
+def test_a_robust_loss_holds_a_bound_parameter_too(line):
+    """The held-parameter covariance does not depend on the loss: with soft_l1 the slope on its bound has no
+    standard error, and the intercept's is the one of the linearised fit with the slope fixed (J's free
+    column, all ones: se(a)² = s²/n with s² = RSS/(n − 1), the RSS of the robust answer)."""
+    bmax = 1.5
+    code, rec = run_json("a + b*x", "--data", line, "--bounds", f"b=:{bmax}", "--loss", "soft_l1", "--p0", "a=0,b=1")
+    a, b = rec["parameters"]
+    assert b["at_bound"] is True and b["stderr"] is None and rec["held_at_bound"] == ["b"]
+    rss = float(np.sum((Y - a["value"] - b["value"] * X) ** 2))
+    assert rec["dof"] == len(X) - 1
+    assert a["stderr"] == pytest.approx(math.sqrt(rss / (len(X) - 1) / len(X)), rel=1e-9)
+
+
+def test_every_parameter_held_at_a_corner_of_the_box(line):
+    """Both parameters on bounds that bind (slope ≤ 1.5 and intercept ≤ 3 hold the line under the data): a KKT point
+    at a corner of the box. No standard errors, no interval, a clean JSON record (LAPACK was once handed an
+    n × 0 matrix here and wrote its complaint to stdout)."""
+    r = run("a + b*x", "--data", line, "--bounds", "b=:1.5", "--bounds", "a=:3", "--json")
+    rec = json.loads(r.stdout)
+    assert rec["held_at_bound"] == ["a", "b"] and rec["verdict"] == "minimum"
+    assert all(p["stderr"] is None and p["ci_low"] is None for p in rec["parameters"])
+    assert rec["dof"] == len(X)
+    text = run("a + b*x", "--data", line, "--bounds", "b=:1.5", "--bounds", "a=:3").output
+    assert "every parameter is held there: no standard errors" in text and "corner of the box" in text
+
+
+def test_a_linear_model_without_p0_starts_inside_its_bounds(line):
+    """No --p0 for a linear model means "start from 0"; where 0 is outside --bounds that start is the nearest
+    bound (it used to be an error telling the user to move a --p0 they never gave)."""
+    code, rec = run_json("a + b*x", "--data", line, "--bounds", "a=3:")
+    assert code == 0 and rec["parameters"][0]["value"] == pytest.approx(3.0) and rec["held_at_bound"] == ["a"]

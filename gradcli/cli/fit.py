@@ -109,7 +109,7 @@ def command(ctx, model, data, y, p0, method, sigma, absolute_sigma, loss, f_scal
             raise GradcliError("--data FILE is required with a MODEL expression (or give a problem file FILE.yaml)")
         fm = build_model(model, read_table(data), y_text=y, sigma=sigma)
     start, start_note = start_point(fm, start_given)
-    lower, upper = box(fm, given_bounds, start)
+    lower, upper = box(fm, given_bounds, start, implied=start_note is not None)
     if absolute_sigma and sigma is None:
         from gradcli.errors import GradcliError
         raise GradcliError("--absolute-sigma needs --sigma (the uncertainties it declares absolute)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,8 @@ def start_point(model: FitModel, p0) -> tuple[np.ndarray, str | None]:
     names = model.params
     if p0 is None:
         if model.linear:
-            return np.zeros(model.p), "no --p0: iterative methods start from 0 (the model is linear)"
+            return np.zeros(model.p), ("no --p0: iterative methods start from 0 (the model is linear), or from "
+                                       "the nearest bound where 0 is outside --bounds")
         raise GradcliError(f"--p0 is required for a nonlinear model: give a start for {', '.join(names)}, "
                            f"e.g. --p0 {','.join(f'{n}=1' for n in names)} (columns of {model.table.path}: "
                            f"{', '.join(model.table.names)})")
@@ -45,8 +47,9 @@ def start_point(model: FitModel, p0) -> tuple[np.ndarray, str | None]:
     return np.array([p0[n] for n in names], dtype=float), None
 
 
-def box(model: FitModel, bounds: dict[str, tuple], p0: np.ndarray):
-    """--bounds by parameter name → (lower, upper) arrays, or (None, None) without bounds."""
+def box(model: FitModel, bounds: dict[str, tuple], p0: np.ndarray, implied: bool = False):
+    """--bounds by parameter name → (lower, upper) arrays, or (None, None) without bounds. ``implied``: p0 is
+    the 0 of a linear model without --p0, moved onto the nearest bound where 0 is outside (in place)."""
     if not bounds:
         return None, None
     lower, upper = np.full(model.p, -np.inf), np.full(model.p, np.inf)
@@ -58,6 +61,8 @@ def box(model: FitModel, bounds: dict[str, tuple], p0: np.ndarray):
         upper[k] = np.inf if hi is None else hi
         if not lower[k] < upper[k]:
             raise GradcliError(f"--bounds {name}={lo}:{hi}: the lower bound must be below the upper one")
+        if implied:
+            p0[k] = min(max(p0[k], lower[k]), upper[k])
         if not lower[k] <= p0[k] <= upper[k]:
             raise GradcliError(f"--bounds {name}: the start {name}={p0[k]:g} is outside [{lo}, {hi}]; move --p0 "
                                "inside the bounds")
@@ -89,13 +94,16 @@ def one_blas_thread():
 
 
 def _fit(model, p0, runs, settings, absolute_sigma) -> list[FitResult]:
+    started = time.perf_counter()
     r0, J0 = check_start(model, p0)
+    first = time.perf_counter() - started    # r and J at p0: every method's first evaluations, and its time
     out = []
     spare = (r0.copy(), J0.copy(order="K")) if len(runs) > 1 else None     # solvers write into what they get
     for i, (method, label) in enumerate(runs):
         start = (p0, r0, J0) if i == 0 else (p0, spare[0].copy(), spare[1].copy(order="K"))
         counter = methods.Counter(model, start)
         r = methods.run(method, label, model, p0, settings, counter)
+        r.time += first
         seen = ((counter.residuals_seen(r.x), counter.jacobian_seen(r.x), counter.factor_seen(r.x))
                 if method == "lm" else (None, None, None))               # (trf may scale r and J in place)
         out.append(verify(model, r, settings, absolute_sigma, *seen))
@@ -119,12 +127,10 @@ def verify(model: FitModel, r: methods.FitRun, settings: methods.Settings, absol
     else:
         verdict, factor = examine(model, r.x, res, jac, lower, upper, settings.loss, settings.f_scale, scratch=True,
                                   rfac=rfac)
-    stats = fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x, factor=factor, tss=model.tss)
+    held = verdict.active_bounds             # held on a bound that binds: fixed for the covariance, any loss
+    free = np.array([name not in held for name in model.params]) if held and factor is None else None
+    stats = fit_stats(jac, res, model.y, model.weights, absolute_sigma, r.x, factor=factor, tss=model.tss, free=free)
     return FitResult(r, stats, verdict)       # (with a factor, fit_stats reads only jac's shape: it may be spent)
-
-
-def stats_at(model: FitModel, x: np.ndarray, absolute_sigma: bool) -> FitStats:
-    return fit_stats(model.jacobian(x), model.residuals(x), model.y, model.weights, absolute_sigma, x)
 
 
 def best(results: list[FitResult]) -> int | None:

@@ -126,18 +126,26 @@ def _t_value(level: float, dof: int) -> float:
 
 
 def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sigma: bool, values: np.ndarray,
-              level: float = 0.95, factor=None, tss: float | None = None) -> FitStats:
+              level: float = 0.95, factor=None, tss: float | None = None,
+              free: np.ndarray | None = None) -> FitStats:
     """Everything the report prints about the fit at ``values`` (J and r evaluated there, weighted).
     ``factor``: the verdict's SVD of J's scaled free columns (gradcli.fit.verdict.Factor), reused as it is;
-    without it J is factorised here, all columns free. ``tss``: R²'s denominator if the caller has it."""
+    without it J's ``free`` columns (default: all; the others are held on a bound) are factorised here.
+    ``tss``: R²'s denominator if the caller has it."""
     n, p = J.shape
     rss = float(r @ r)
     if factor is not None:        # the verdict got past its finiteness test to factorise J
         finite, free, (d, s, vt, rank) = True, factor.free, factor[1:]
     else:
-        finite, free = math.isfinite(rss) and all_finite(J), np.ones(p, bool)
-        _, d, s, vt = scaled_svd(J) if finite else (None, np.ones(p), np.full(p, np.nan), np.eye(p))
-        rank = rank_of(s, J.shape) if finite else 0
+        free = np.ones(p, bool) if free is None else free
+        finite = math.isfinite(rss) and all_finite(J)
+        if finite and free.any():
+            Jf = J if free.all() else J[:, free]
+            _, d, s, vt = scaled_svd(Jf)
+            rank = rank_of(s, Jf.shape)
+        else:
+            k = int(free.sum()) if finite else p
+            d, s, vt, rank = np.ones(k), np.full(k, np.nan) if k else np.empty(0), np.eye(k), 0
     k = s.size
     dof = n - k
     cov = np.full((p, p), np.nan)
@@ -155,7 +163,7 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
             corr = cov / sese
-    tval = _t_value(level, dof) if dof > 0 else None
+    tval = _t_value(level, dof) if dof > 0 and k > 0 else None
     half = se * tval if tval is not None else np.full(p, np.nan)
     c = corr.tolist()           # a few parameters: Python floats are cheaper than array calls
     flagged = [(i, j, c[i][j]) for i in range(p) for j in range(i + 1, p) if abs(c[i][j]) > CORRELATION_FLAG]

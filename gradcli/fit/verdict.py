@@ -145,8 +145,8 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
         return Verdict("not converged", f"not a minimum: the {cost} still falls along {names[j]} "
                        f"(|∂C/∂{names[j]}| is {cos[j]:.1e} of ‖J‖‖r‖)", worst, **base), whole
     shape = (len(r), int(free.sum()) if held else model.p)
-    if held:                                    # the free columns' own factorisation
-        _, d, s, vt = scaled_svd(Jw[:, free])
+    if held:                                    # the free columns' own factorisation (none: every one held)
+        _, d, s, vt = scaled_svd(Jw[:, free]) if free.any() else (None, np.empty(0), np.empty(0), np.empty((0, 0)))
     rank = rank_of(s, shape)
     factor = Factor(free, d, s, vt, rank) if plain else None
     if rank < shape[1]:
@@ -173,8 +173,12 @@ def examine(model, p, r, J, lower=None, upper=None, loss: str = "linear", f_scal
     if curv <= CURVATURE_TOL:
         return Verdict("degenerate", f"not verified: the {cost} is flat in some direction (Hessian singular)",
                        worst, curv, **base), factor
+    if active_names and not free.any():
+        return Verdict("minimum", f"minimum of the {cost} at a corner of the box (every parameter on a bound "
+                       "that binds): each bound's multiplier > 0 (our own evaluation)", worst, curv, **base), factor
     if active_names:
-        return Verdict("minimum", f"minimum of the {cost} on the bounds ({', '.join(active_names)} on its bound): "
+        which = f"{active_names[0]} on its bound" if len(active_names) == 1 else f"{', '.join(active_names)} on theirs"
+        return Verdict("minimum", f"minimum of the {cost} on the bounds ({which}): "
                        "KKT conditions hold (free gradient ≈ 0, each bound's multiplier ≥ 0) and the Hessian is "
                        "positive definite on the free parameters (our own evaluation)", worst, curv, **base), factor
     return Verdict("minimum", f"minimum of the {cost}: Jᵀr ≈ 0 and the Hessian positive definite "

@@ -149,8 +149,11 @@ def summary_lines(model, result, settings, sigma, absolute_sigma=False) -> list[
     held = _held(st)
     if held:
         which = ", ".join(f"{model.params[k]} = {num(float(r.x[k]), 8)}" for k in sorted(held))
-        lines.append(f"on an active bound: {which}; held fixed for the standard errors (none of its own): the "
-                     f"others' covariance is that of the fit with it fixed there, on {st.dof} dof")
+        if len(held) == model.p:
+            lines.append(f"on an active bound: {which}; every parameter is held there: no standard errors")
+        else:
+            lines.append(f"on an active bound: {which}; held fixed for the standard errors (none of its own): "
+                         f"the others' covariance is that of the fit with it fixed there, on {st.dof} dof")
     if st.flagged:
         pairs = ", ".join(f"{model.params[i]}–{model.params[j]} {c:+.4f}" for i, j, c in st.flagged)
         lines.append(f"strongly correlated (|r| > 0.95): {pairs}")
