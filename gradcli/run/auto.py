@@ -121,8 +121,8 @@ def portfolio(problem, objective, start: int, run_one, timeout: float | None = N
     ``run_one(method, x0, timeout, history, fev_left, options)`` runs one registered method from x0 (the
     orchestrator's solve_one with the problem's settings; ``options``: that method's own, or None) and
     returns its Result. ``maxfev`` caps the f evaluations of all steps together; ``local`` skips the global
-    phase; ``seed`` scrambles its Sobol points (None: 0, so an unseeded auto is reproducible; the global
-    method gets the run's seed through run_one).
+    phase; ``seed`` scrambles its Sobol points (the orchestrator gives the same seed to the global method
+    through run_one: 0 when none was asked for, so auto is reproducible).
     """
     import time
 

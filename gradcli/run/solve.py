@@ -130,14 +130,17 @@ def _auto(problem, start, objective, options, verify, keep_best, timeout, histor
     from gradcli.compiled.observers import Budget
     from gradcli.run.auto import portfolio
 
+    # without a seed auto is still reproducible (0); each start of --starts scrambles its own Sobol points
+    seed = (0 if settings.get("seed") is None else settings["seed"]) + start
+    settings = {**settings, "seed": seed}
+
     def run_one(method, x0, left, hist, fev_left=None, step_options=None):
         one = replace(problem, starts=[list(x0)])
         cap = (Budget(fev_left),) if fev_left is not None else ()
         return solve_one(one, method, objective=objective, options=step_options, verify=True, keep_best=keep_best,
                          timeout=left, history=hist, observers=(*observers, *cap), **settings)
     result = portfolio(problem, objective, start, run_one, timeout=timeout, history=history,
-                       maxfev=(options or {}).get("maxfev"), local=bool((options or {}).get("local")),
-                       seed=settings.get("seed"))
+                       maxfev=(options or {}).get("maxfev"), local=bool((options or {}).get("local")), seed=seed)
     result.x0 = list(problem.starts[start])
     if not verify:
         result.verdict = None
