@@ -53,9 +53,9 @@ def test_a_non_finite_jacobian_entry_is_caught_without_summing_it(tmp_path):
     m = build_model(MISRA1A["model"], read_table(str(write_csv(tmp_path / "m.csv", MISRA1A_X, MISRA1A_Y))))
     p = np.array(MISRA1A["cert"])
     r, J = m.residuals(p), m.jacobian(p)
-    assert examine(m, p, r, J.copy())[0].kind == "minimum"
+    assert examine(m, p, r, J.copy(order="F"))[0].kind == "minimum"
     for bad, row in ((np.inf, 3), (-np.inf, 5), (np.nan, 7)):
-        Jb = J.copy()
+        Jb = J.copy(order="F")      # production's layout (the BLAS path of Jᵀr)
         Jb[row, 1] = bad
         assert examine(m, p, r, Jb)[0].kind == "not finite"
         rz = r.copy()

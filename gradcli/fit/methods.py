@@ -82,7 +82,6 @@ class Counter:
     fvec, documented by leastsq as the function evaluated at the output)."""
 
     KEEP = 8            # measured: lm's answer was 1 to 6 evaluations back on the benchmark fits (rejected steps)
-    KEEP_JAC = True     # the latest J is held (one array; see jacobian_seen)
     KEEP_ROWS = 2048    # above this, none: holding 8 arrays of 10 000 rows measured lm 5-8% slower (Misra1a-
                         # like: freed arrays are no longer reused while in cache), far more than one r costs
 
@@ -150,8 +149,7 @@ class Counter:
         self.njev += 1
         self.last_jac = None        # released first: the new J gets the same (cached) memory, as without keeping
         J = self.model.jacobian_hot(p)
-        if self.KEEP_JAC:
-            self.last_jac = (key, J)
+        self.last_jac = (key, J)           # the latest J is held (one array; see jacobian_seen)
         return J
 
     def jacobian_seen(self, p: np.ndarray) -> np.ndarray | None:

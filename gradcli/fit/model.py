@@ -134,7 +134,7 @@ class FitModel:
 
     def hessian_sum(self, p, c: np.ndarray) -> np.ndarray:
         """Σ_i c_i ∇²r_i (p × p): the second-order part of the Hessian of ½Σρ(r²), for the verdict. One
-        generated function returns the sums themselves (see _hessian_sums), no n-row array per entry kept."""
+        generated function returns the sums themselves (gradcli.fit.second.hessian_sums), no n-row array per entry kept."""
         if self._hess is None:
             from gradcli.fit.second import hessian_sums
             self._hess = hessian_sums(self)

@@ -15,7 +15,8 @@ A minimum of the cost C(p) = ½Σρ(rᵢ²) (ρ(z) = z: the RSS) inside the box 
 
 For the plain RSS the one factorisation of the scaled free columns (QR, then the SVD of the small R) gives
 the rank, the Gauss–Newton part V·diag(s²)·Vᵀ of the scaled Hessian, and the statistics' covariance
-(gradcli.fit.stats takes it as it is): J is factorised once per fit.
+(gradcli.fit.stats takes it as it is): J is factorised once per fit (twice when a parameter is held on a
+bound: all columns for the stationarity test's scales, then the free ones).
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ The rules, in order (the first that applies wins), and why:
 A sum of squares is named in the reason (a least-squares structure: Gauss–Newton would also fit).
 
 Every variable in a finite box (n ≤ 10, no constraints): a global phase first, a Sobol multistart of the
-first method, then differential evolution when those runs found more than one basin, polished (docs/auto.md).
+first method, then differential evolution when those runs found more than one minimum (or not every run was
+verified, or the minima are degenerate), polished (docs/auto.md). A problem file's published f* not reached
+without a box: starts around x0 (docs/auto.md).
 """
 
 from __future__ import annotations
