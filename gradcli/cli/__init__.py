@@ -143,6 +143,10 @@ def cli():
 # `minimize` (gc.callbacks). CPU time of `minimize x**2-4*x+8 -m bfgs` against `import sympy, scipy.optimize`
 # (medians of 15): 1.22x with the defaults, 1.16x at 50 000, 1.13x at 200 000, 1.13x with no collector at
 # all. Garbage cycles of a long run are still collected, once 200 000 new objects are alive.
+# At exit, after the atexit handlers and the flush of stdout, the interpreter makes one last full collection
+# over every object: 93 ms after a `minimize`, to free 626 objects the process is about to give back anyway.
+# Frozen objects are left out of it (gc.freeze): the command's wall time fell from 1.11x to 0.83x the import
+# floor (medians of 15 paired runs).
 GC_THRESHOLDS = (200_000, 10, 10)
 
 
@@ -150,4 +154,7 @@ def main(argv=None):
     import gc
 
     gc.set_threshold(*GC_THRESHOLDS)
-    cli.main(args=argv, prog_name="gradcli")
+    try:
+        cli.main(args=argv, prog_name="gradcli")
+    finally:
+        gc.freeze()
