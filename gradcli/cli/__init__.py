@@ -151,6 +151,8 @@ GC_THRESHOLDS = (200_000, 10, 10)
 
 
 def main(argv=None):
+    """The console script's entry (and ``python -m gradcli``): one command, then the process ends (click
+    exits). It sets the process's collector as above; ``cli`` itself, CliRunner and the library do not."""
     import gc
 
     gc.set_threshold(*GC_THRESHOLDS)
