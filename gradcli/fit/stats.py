@@ -145,7 +145,7 @@ def fit_stats(J: np.ndarray, r: np.ndarray, y: np.ndarray, weights, absolute_sig
             rank = rank_of(s, Jf.shape)
         else:
             k = int(free.sum()) if finite else p
-            d, s, vt, rank = np.ones(k), np.full(k, np.nan) if k else np.empty(0), np.eye(k), 0
+            d, s, vt, rank = np.ones(k), np.full(k, np.nan), np.eye(k), 0
     k = s.size
     dof = n - k
     cov = np.full((p, p), np.nan)

@@ -22,6 +22,11 @@ class Solution:
     x: list[float] | None = None
     tol: float | None = None
 
+    def allowance(self, default: float = 1e-6) -> float:
+        """How far above f a run may end and still reach it: compare's rule, tol·max(1, |f|), with the
+        file's ``tol`` or ``default``."""
+        return (self.tol or default) * max(1.0, abs(float(self.f)))
+
 
 @dataclass
 class Problem:

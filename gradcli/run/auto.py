@@ -241,7 +241,7 @@ def _target(problem):
     s = problem.solution
     if s is None or s.f is None or not _finite(float(s.f)):
         return None
-    return float(s.f), (s.tol or 1e-6) * max(1.0, abs(float(s.f)))
+    return float(s.f), s.allowance()
 
 
 def _short(r, target) -> bool:

@@ -264,7 +264,7 @@ def judge_against_solution(results, solution, tol: float = 1e-6) -> None:
     """A problem file's published f*: each run's gap to it (``f_star``), and whether it ends short of it
     by more than the file's ``solution.tol`` (default 1e-6, relative to max(1, |f*|), compare's rule)."""
     f_star = float(solution.f)
-    tol = (solution.tol or tol) * max(1.0, abs(f_star))
+    tol = solution.allowance(tol)
     for r in results:
         r.extra["f_star"] = f_star
         gap = (r.fun - f_star) if r.sense == "min" else (f_star - r.fun)
